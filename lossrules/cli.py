@@ -1,0 +1,99 @@
+"""The ``lossrules`` command: arguments in, API calls, output and an exit status out.
+
+Exit status: 0 success, 2 usage or input error (nothing could be read). Errors are one line on
+stderr; ``--debug`` shows the traceback. Heavy modules load inside the commands, so that
+``lossrules --help`` stays instant.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+def _parse_metrics(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        role, sep, tag = item.partition("=")
+        if not sep or not role or not tag:
+            raise click.BadParameter(f"'{item}': expected ROLE=TAG, e.g. train_loss=Loss/train", param_hint="--metric")
+        out[role.strip()] = tag.strip()
+    return out
+
+
+def _fail(message: str) -> None:
+    click.echo(f"lossrules: error: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def _guarded(ctx: click.Context, action: Callable[[], int]) -> None:
+    """Run a command body; a LossrulesError becomes one line on stderr and exit status 2."""
+    from .model import LossrulesError
+
+    try:
+        code = action()
+    except LossrulesError as exc:
+        if ctx.obj.get("debug"):
+            raise
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        click.echo("lossrules: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="lossrules")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """Why won't my loss go down? Diagnose training runs from the logs they left behind.
+
+    \b
+    Exit status:
+      0  success
+      2  usage error, or no run could be read
+    """
+    ctx.ensure_object(dict)["debug"] = debug
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the long frame to FILE (.csv, .tsv, .parquet).")
+@click.option("--metric", "metrics", multiple=True, metavar="ROLE=TAG", help="Bind a role to a tag, e.g. val_loss=Loss/val.")
+@click.pass_context
+def load(ctx: click.Context, path: str, output: str | None, metrics: tuple[str, ...]) -> None:
+    """Read the runs under PATH; list them, or write their scalars with --output.
+
+    The frame has one row per logged point: run, tag, step, value, wall_time (the layout
+    tbparse users know). Runs that cannot be read are reported on stderr and left out.
+    """
+    bindings = _parse_metrics(metrics)
+
+    def body() -> int:
+        from .ingest import load as load_runs
+        from .report.runs import runs_table
+
+        runs = load_runs(path, metrics=bindings)
+        for run in runs:
+            if not run.ok:
+                click.echo(f"lossrules: {run.name}: {run.error}", err=True)
+        good = [r for r in runs if r.ok]
+        if not good:
+            _fail(f"{path}: none of the {len(runs)} run(s) found could be read")
+        if output:
+            from .ingest import stack_runs
+            from .output import write_frame
+
+            write_frame(stack_runs(good), output)
+            click.echo(f"wrote {sum(len(r.scalars) for r in good):,} points of {len(good)} run(s) to {output}", err=True)
+        else:
+            click.echo(runs_table(runs))
+        return EXIT_OK
+
+    _guarded(ctx, body)

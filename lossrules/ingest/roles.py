@@ -1,0 +1,189 @@
+"""Metric roles: bind logged tags to the parts they play, from the alias table ``rules/roles.yaml``.
+
+The table is data (patterns, granularity markers, derived sums); this module only applies it.
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..model import InputError, LossrulesError, MetricBinding, Run
+from ..resources import builtin_rules_dir
+
+_TABLE_KEYS = {"granularity", "ignore", "roles", "derived"}
+_PER = ("step", "epoch")
+
+
+class RoleTableError(LossrulesError):
+    """The alias table is malformed."""
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A granularity marker: a suffix of the tag or a prefix of its last path part."""
+
+    text: str
+    per: str
+    is_suffix: bool
+
+    def strip(self, tag: str) -> str | None:
+        """The tag without this marker, or None if the tag does not carry it."""
+        if self.is_suffix:
+            return tag[: -len(self.text)] if tag.endswith(self.text) and len(tag) > len(self.text) else None
+        head, sep, last = tag.rpartition("/")
+        if last.startswith(self.text) and len(last) > len(self.text):
+            return head + sep + last[len(self.text) :]
+        return None
+
+
+@dataclass(frozen=True)
+class RoleTable:
+    """The parsed alias table."""
+
+    markers: tuple[Marker, ...]
+    ignore: tuple[str, ...]
+    roles: Mapping[str, tuple[str, ...]]
+    derived: Mapping[str, str]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.roles)
+
+
+def load_table(path: str | Path | None = None) -> RoleTable:
+    """The alias table at ``path`` (default: the shipped ``roles.yaml``)."""
+    return _load_table(str(path or builtin_rules_dir() / "roles.yaml"))
+
+
+@lru_cache(maxsize=8)
+def _load_table(path: str) -> RoleTable:
+    import yaml
+
+    try:
+        with open(path, "rb") as fh:
+            data = yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise RoleTableError(f"{path}: cannot read the metric alias table ({exc})") from None
+    return _parse_table(data, path)
+
+
+def _parse_table(data: object, path: str) -> RoleTable:
+    def fail(msg: str) -> RoleTableError:
+        return RoleTableError(f"{path}: {msg}")
+
+    if not isinstance(data, dict) or "roles" not in data:
+        raise fail("expected a mapping with a 'roles' section")
+    unknown = set(data) - _TABLE_KEYS
+    if unknown:
+        raise fail(f"unknown section(s) {sorted(unknown)}; expected {sorted(_TABLE_KEYS)}")
+    markers = []
+    for item in data.get("granularity") or []:
+        if not isinstance(item, dict) or item.get("per") not in _PER or len(item) != 2:
+            raise fail(f"granularity entry {item!r} needs 'per' (step or epoch) and 'suffix' or 'prefix'")
+        kind = "suffix" if "suffix" in item else "prefix"
+        markers.append(Marker(str(item.get(kind, "")).lower(), item["per"], kind == "suffix"))
+    roles = {}
+    for role, patterns in data["roles"].items():
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise fail(f"role '{role}' needs a list of patterns")
+        roles[str(role)] = tuple(p.lower() for p in patterns)
+    derived = {}
+    for role, spec in (data.get("derived") or {}).items():
+        if not isinstance(spec, dict) or set(spec) != {"sum_of"} or not isinstance(spec["sum_of"], str):
+            raise fail(f"derived role '{role}' needs exactly 'sum_of: <pattern>'")
+        derived[str(role)] = spec["sum_of"].lower()
+    ignore = tuple(str(p).lower() for p in data.get("ignore") or [])
+    return RoleTable(tuple(markers), ignore, roles, derived)
+
+
+def split_marker(tag: str, table: RoleTable) -> tuple[str, str]:
+    """(stem, per) of a tag: lower-cased, without its granularity marker."""
+    low = tag.lower().strip()
+    for marker in table.markers:
+        stem = marker.strip(low)
+        if stem is not None:
+            return stem, marker.per
+    return low, "unknown"
+
+
+def bind(
+    counts: Mapping[str, int],
+    table: RoleTable,
+    overrides: Mapping[str, str] | None = None,
+    default_per: str = "unknown",
+) -> tuple[MetricBinding, ...]:
+    """Bindings of roles to tags; ``counts`` gives the number of points of each tag."""
+    overrides = dict(overrides or {})
+    parsed = {tag: split_marker(tag, table) for tag in counts}
+    free = {tag for tag, (stem, _) in parsed.items() if not _matches_any(stem, table.ignore)}
+    out: list[MetricBinding] = []
+    for role, tag in overrides.items():
+        if tag not in counts:
+            raise InputError(f"--metric {role}={tag}: no series named '{tag}' in this run")
+        free.discard(tag)
+    for role, patterns in table.roles.items():
+        if role in overrides:
+            out.append(_binding(role, overrides[role], parsed, default_per))
+            continue
+        chosen = _choose(patterns, free, parsed, counts)
+        for tag in chosen:
+            free.discard(tag)
+            out.append(_binding(role, tag, parsed, default_per))
+        if not chosen and role in table.derived:
+            out.extend(_derive(role, table.derived[role], free, parsed, default_per))
+    return tuple(out)
+
+
+def _binding(role: str, tag: str, parsed: Mapping, default_per: str, components: tuple = ()) -> MetricBinding:
+    per = parsed[tag][1] if tag in parsed else "unknown"
+    return MetricBinding(role, tag, default_per if per == "unknown" else per, components)
+
+
+def _matches_any(stem: str, patterns: Sequence[str]) -> bool:
+    return any(fnmatch.fnmatchcase(stem, p) for p in patterns)
+
+
+def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping) -> list[str]:
+    """The best tag for a role, then its other-granularity twins (same stem)."""
+    ranked = []
+    for tag in free:
+        stem = parsed[tag][0]
+        for rank, pattern in enumerate(patterns):
+            if fnmatch.fnmatchcase(stem, pattern):
+                ranked.append((counts[tag] < 2, rank, -counts[tag], tag))
+                break
+    if not ranked:
+        return []
+    best = min(ranked)
+    stem = parsed[best[3]][0]
+    twins = sorted(r for r in ranked if r != best and parsed[r[3]][0] == stem and parsed[r[3]][1] != parsed[best[3]][1])
+    return [best[3]] + [r[3] for r in twins]
+
+
+def _derive(role: str, pattern: str, free: set, parsed: Mapping, default_per: str) -> list[MetricBinding]:
+    parts = tuple(sorted(t for t in free if fnmatch.fnmatchcase(parsed[t][0], pattern)))
+    if not parts:
+        return []
+    for tag in parts:
+        free.discard(tag)
+    if len(parts) == 1:
+        return [_binding(role, parts[0], parsed, default_per)]
+    name = f"sum({pattern})"
+    return [MetricBinding(role, name, default_per, parts)]
+
+
+def binding_series(run: Run, binding: MetricBinding) -> tuple[np.ndarray, np.ndarray]:
+    """Steps and values of a bound series; a derived sum is aligned on the steps all parts share."""
+    if not binding.components:
+        return run.series(binding.tag)
+    steps, values = run.series(binding.components[0])
+    for tag in binding.components[1:]:
+        other_steps, other_values = run.series(tag)
+        common, left, right = np.intersect1d(steps, other_steps, assume_unique=True, return_indices=True)
+        steps, values = common, values[left] + other_values[right]
+    return steps, values

@@ -1,0 +1,201 @@
+"""TensorBoard event files: which folders are runs, and their scalars as columns.
+
+A folder with event files is a run; several files in it are read in the order they were written
+(the timestamp in their names). Sub-folders that are parts of the run are read with it:
+Keras-style split folders (``train/``, ``validation/``) give tags ``train/epoch_loss``, and the
+child folders ``SummaryWriter.add_scalars("Loss", {"train": ...})`` creates (``Loss_train/``,
+holding tag ``Loss``) give ``Loss/train``. Where a series' step goes back (a run resumed from a
+checkpoint), the newer points replace the older ones from that step on, as TensorBoard does.
+"""
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+
+from ..model import InputError
+from .discover import Claim, Folder
+from .events import Points, decode_block
+from .frame import RawRun
+from .hparams import load_yaml
+from .tfrecord import read_chunks
+
+FORMAT = "tensorboard"
+SPLIT_FOLDERS = frozenset({"train", "training", "validation", "val", "valid", "eval", "evaluation", "test"})
+_HPARAMS_FILES = ("hparams.yaml",)
+_PEEK_BYTES = 1 << 16
+_TIMESTAMP = re.compile(r"tfevents\.(\d+)")
+
+
+def is_event_file(name: str) -> bool:
+    """True for a TensorBoard event file name (``events.out.tfevents.<time>.<host>...``)."""
+    return ".tfevents." in name or name.startswith("events.out.tfevents")
+
+
+def _event_files(folder: Folder) -> list[str]:
+    return [f for f in folder.files if is_event_file(f)]
+
+
+def claim(folder: Folder) -> list[Claim]:
+    """The run in this folder: its event files and those of the sub-folders that belong to it."""
+    own = _event_files(folder)
+    files = [folder.join(f) for f in own]
+    renames = {}
+    for name in folder.dirs:
+        child = folder.child(name)
+        child_files = _event_files(child)
+        if not child_files:
+            continue
+        rename = _child_role(folder, name, child, bool(own))
+        if rename is None:
+            continue
+        for f in child_files:
+            files.append(child.join(f))
+            renames[child.join(f)] = rename
+    if not files:
+        return []
+    extras = tuple(folder.join(f) for f in folder.files if f in _HPARAMS_FILES)
+    return [Claim(folder.run_name, FORMAT, tuple(files), extras, {"renames": renames})]
+
+
+def _child_role(parent: Folder, name: str, child: Folder, parent_has_events: bool) -> tuple | None:
+    """How a sub-folder's tags are named if it is part of the parent's run, else None."""
+    if name.lower() in SPLIT_FOLDERS and not any(_event_files(child.child(d)) for d in child.dirs):
+        return ("prefix", name)
+    if "_" not in name:
+        return None
+    tag = _single_tag(child)
+    if tag is None:
+        return None
+    stem = tag.replace("/", "_") + "_"
+    if not name.startswith(stem) or len(name) == len(stem):
+        return None
+    siblings = sum(d.startswith(stem) and d != name for d in parent.dirs)
+    if parent_has_events or siblings:
+        return ("scalars", name[len(stem) :])
+    return None
+
+
+def _single_tag(folder: Folder) -> str | None:
+    """The one scalar tag at the start of a folder's first event file, if it holds just one."""
+    rel = folder.join(_event_files(folder)[0])
+    try:
+        head = folder.tree.read_bytes(rel, _PEEK_BYTES)
+    except InputError:
+        return None
+    points = Points()
+    for chunk in read_chunks(io.BytesIO(head)):
+        for block in chunk.blocks:
+            decode_block(block, points)
+    return next(iter(points.tags)) if len(points.tags) == 1 else None
+
+
+def _file_order(rel: str) -> tuple:
+    match = _TIMESTAMP.search(rel.rsplit("/", 1)[-1])
+    return (int(match.group(1)) if match else 0, rel)
+
+
+def read(claim: Claim, tree) -> list[RawRun]:
+    """Read the run's event files into one set of columns, newest data winning."""
+    notes: list[str] = []
+    parts, record_base, files_read = [], 0, 0
+    hparams: dict = {}
+    for rel in sorted(claim.files, key=_file_order):
+        try:
+            points, records, problems = _read_file(tree, rel)
+        except InputError as exc:
+            notes.append(str(exc))
+            continue
+        notes.extend(f"{rel}: {p}" for p in problems)
+        files_read += records > 0
+        if records == 0:
+            continue
+        hparams = {**points.hparams, **hparams}
+        parts.append((points, record_base, claim.options["renames"].get(rel)))
+        record_base += records
+    if not files_read:
+        raise InputError(_nothing_read(claim, notes))
+    for rel in claim.extras:
+        extra, extra_notes = load_yaml(tree.read_bytes(rel), rel)
+        hparams = {**hparams, **extra}
+        notes.extend(extra_notes)
+    tags, codes, step, value, wall = _merge(parts)
+    if not len(step):
+        notes.append("no scalar summaries in the event files (only histograms, images or graphs)")
+    return [RawRun(claim.name, FORMAT, claim.files + claim.extras, tags, codes, step, value, wall, hparams, notes, ordered=True)]
+
+
+def _nothing_read(claim: Claim, notes: list[str]) -> str:
+    if len(claim.files) == 1:
+        detail = notes[0].split(": ", 1)[-1] if notes else "no records"
+        return f"{claim.files[0]}: not a readable event file ({detail})"
+    return f"none of the {len(claim.files)} event files could be read ({'; '.join(notes[:3])})"
+
+
+def _read_file(tree, rel: str) -> tuple[Points, int, list[str]]:
+    """Decode one event file: its points, how many intact records it has, problems met."""
+    points, records, problems = Points(), 0, []
+    if tree.size(rel) == 0:
+        return points, 0, ["empty file"]
+    with tree.open(rel) as stream:
+        try:
+            for chunk in read_chunks(stream):
+                problems.extend(chunk.problems)
+                for block in chunk.blocks:
+                    records += len(block.index)
+                    decode_block(block, points)
+        except OSError as exc:
+            raise InputError(f"{rel}: cannot read ({exc.strerror or exc})") from None
+    return points, records, problems
+
+
+def _rename(tag: str, rename: tuple | None) -> str:
+    if rename is None:
+        return tag
+    kind, name = rename
+    return f"{name}/{tag}" if kind == "prefix" else f"{tag}/{name}"
+
+
+def _merge(parts: list) -> tuple:
+    """Concatenate the files' points, sort by tag then arrival, and keep the newest per step."""
+    names: dict[str, int] = {}
+    columns = {k: [] for k in ("record", "code", "step", "value", "wall")}
+    for points, base, rename in parts:
+        local = np.array([names.setdefault(_rename(t, rename), len(names)) for t in points.tags], dtype=np.int32)
+        if not points.record:
+            continue
+        columns["record"].append(np.concatenate(points.record) + base)
+        columns["code"].append(local[np.concatenate(points.tag)])
+        for key, src in (("step", points.step), ("value", points.value), ("wall", points.wall)):
+            columns[key].append(np.concatenate(src))
+    tags = sorted(names)
+    if not columns["record"]:
+        return tags, *(np.zeros(0, d) for d in (np.int32, np.int64, np.float64, np.float64))
+    rank = np.empty(len(names), dtype=np.int32)
+    rank[[names[t] for t in tags]] = np.arange(len(tags), dtype=np.int32)
+    record = np.concatenate(columns.pop("record"))
+    arrival = np.argsort(record, kind="stable")
+    del record
+    codes = rank[np.concatenate(columns.pop("code"))][arrival]
+    order = arrival[np.argsort(codes, kind="stable")]
+    del arrival
+    codes = np.sort(codes, kind="stable")
+    step = np.concatenate(columns.pop("step"))[order]
+    keep = _newest(codes, step)
+    out = [codes[keep], step[keep]]
+    for key in ("value", "wall"):
+        out.append(np.concatenate(columns.pop(key))[order][keep])
+    return (tags, *out)
+
+
+def _newest(codes: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Points that no later point of the same tag replaces (a later point at an equal or lower step)."""
+    keep = np.ones(len(step), dtype=bool)
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(codes)]):
+        seg = step[start:stop]
+        if len(seg) > 1 and not (seg[1:] > seg[:-1]).all():
+            later_min = np.minimum.accumulate(seg[::-1])[::-1]
+            keep[start : stop - 1] = seg[:-1] < later_min[1:]
+    return keep

@@ -1,0 +1,89 @@
+"""The data that flows through lossrules: runs as loaded from disk, and the errors it raises."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+SCALAR_COLUMNS = ("tag", "step", "value", "wall_time")
+
+
+class LossrulesError(Exception):
+    """An error lossrules reports to the user in one line (no traceback)."""
+
+
+class InputError(LossrulesError):
+    """A path or file that cannot be read as training logs."""
+
+
+class NoRunsFound(InputError):
+    """A path that holds no readable training run."""
+
+
+@dataclass(frozen=True)
+class MetricBinding:
+    """One logged series playing a role (``train_loss``, ``val_loss``, ``lr``...) in a run.
+
+    ``per`` says whether the series is logged per optimisation step, per epoch, or unknown.
+    A derived series (e.g. the sum of YOLO's loss components) names its ``components``.
+    """
+
+    role: str
+    tag: str
+    per: str = "unknown"
+    components: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One training run as read from its logs.
+
+    ``name`` is the run's path relative to the root it was found under (``.`` for the root
+    itself); ``scalars`` is a long frame with columns ``tag`` (categorical), ``step`` (int64),
+    ``value`` (float64) and ``wall_time`` (float64, NaN where unknown), sorted by tag and step.
+    ``notes`` say what was odd while reading (a truncated record, an ignored column); a run that
+    could not be read at all has ``error`` set and an empty frame.
+    """
+
+    name: str
+    root: str
+    source: str
+    files: tuple[str, ...]
+    scalars: "pd.DataFrame"
+    hparams: Mapping[str, Any] = field(default_factory=dict)
+    metrics: tuple[MetricBinding, ...] = ()
+    notes: tuple[str, ...] = ()
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the run was read (possibly with notes)."""
+        return self.error is None
+
+    @property
+    def tags(self) -> list[str]:
+        """The tags of the scalar series, in frame order."""
+        return [str(t) for t in self.scalars["tag"].cat.categories]
+
+    def series(self, tag: str) -> tuple["np.ndarray", "np.ndarray"]:
+        """Steps and values of one tag as numpy arrays (empty when the tag is absent)."""
+        rows = self.scalars[self.scalars["tag"] == tag]
+        return rows["step"].to_numpy(), rows["value"].to_numpy()
+
+    def binding(self, role: str, per: str | None = None) -> MetricBinding | None:
+        """The series bound to ``role`` (preferring ``per`` if given), or None."""
+        matches = [m for m in self.metrics if m.role == role]
+        if per is not None:
+            matches = [m for m in matches if m.per == per] or matches
+        return matches[0] if matches else None
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """Role -> tag of the preferred series for each role."""
+        out: dict[str, str] = {}
+        for m in self.metrics:
+            out.setdefault(m.role, m.tag)
+        return out

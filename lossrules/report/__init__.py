@@ -1,0 +1,1 @@
+"""Reports: they present runs and findings, they never decide anything."""
