@@ -59,9 +59,12 @@ def _read_claim(claim: Claim, tree: Tree, root: str, table: RoleTable, metrics) 
 
 
 def _to_run(raw: RawRun, root: str, table: RoleTable, metrics) -> Run:
+    import numpy as np
+
     frame = to_frame(raw)
-    counts = frame["tag"].value_counts(sort=False).to_dict()
-    counts = {str(k): int(v) for k, v in counts.items()}
+    tags = frame["tag"].cat
+    per_tag = np.bincount(tags.codes.to_numpy(), minlength=len(tags.categories))
+    counts = {str(t): int(n) for t, n in zip(tags.categories, per_tag)}
     try:
         bindings = bind(counts, table, metrics, default_per=raw.per)
     except InputError as exc:

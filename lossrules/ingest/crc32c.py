@@ -120,12 +120,13 @@ def crc32c(data: bytes) -> int:
 def mask(crc: np.ndarray | int) -> np.ndarray:
     """TFRecord's masked CRC: rotate right by 15 and add a constant."""
     crc = np.asarray(crc, dtype=np.uint32)
-    return ((crc >> np.uint32(15)) | (crc << np.uint32(17))) + np.uint32(_MASK_DELTA)
+    flat = crc.reshape(-1)
+    return (((flat >> np.uint32(15)) | (flat << np.uint32(17))) + np.uint32(_MASK_DELTA)).reshape(crc.shape)
 
 
 def unmask(masked: np.ndarray) -> np.ndarray:
     """Inverse of :func:`mask`."""
-    rotated = np.asarray(masked, dtype=np.uint32) - np.uint32(_MASK_DELTA)
+    rotated = np.asarray(masked, dtype=np.uint32).reshape(-1) - np.uint32(_MASK_DELTA)
     return (rotated << np.uint32(15)) | (rotated >> np.uint32(17))
 
 

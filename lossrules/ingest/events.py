@@ -36,25 +36,56 @@ class Layout:
 
 @dataclass
 class Points:
-    """Scalar points decoded from records, with the record number each came from."""
+    """Scalar points of one event file in parts, each grouped by tag, in write order within a tag.
 
-    record: list = field(default_factory=list)
-    tag: list = field(default_factory=list)  # per part: array of codes into ``tags``
+    Decoding adds points block by block, out of file order; :meth:`seal` sorts what was added
+    since the last call by tag and record number into one part, so only a chunk's worth is ever
+    re-sorted and a whole file is never held twice.
+    """
+
+    tag: list = field(default_factory=list)  # per part: sorted array of codes into ``tags``
     step: list = field(default_factory=list)
     value: list = field(default_factory=list)
     wall: list = field(default_factory=list)
     tags: dict = field(default_factory=dict)  # tag -> code
     hparams: dict = field(default_factory=dict)
+    _pending: list = field(default_factory=list)
 
     def code(self, tag: str) -> int:
         return self.tags.setdefault(tag, len(self.tags))
 
     def add(self, record, codes, step, value, wall) -> None:
-        self.record.append(np.asarray(record, dtype=np.int64))
-        self.tag.append(np.asarray(codes, dtype=np.int32))
-        self.step.append(np.asarray(step, dtype=np.int64))
-        self.value.append(np.asarray(value, dtype=np.float64))
-        self.wall.append(np.asarray(wall, dtype=np.float64))
+        self._pending.append(
+            (
+                np.asarray(record, dtype=np.int64),
+                np.asarray(codes, dtype=np.int32),
+                np.asarray(step, dtype=np.int64),
+                np.asarray(value, dtype=np.float64),
+                np.asarray(wall, dtype=np.float64),
+            )
+        )
+
+    def seal(self) -> None:
+        """Turn the points added since the last seal into one part, sorted by tag then record."""
+        if not self._pending:
+            return
+        columns = [np.concatenate(c) for c in zip(*self._pending)]
+        self._pending.clear()
+        by_record = np.argsort(columns[0], kind="stable")
+        codes = columns[1][by_record]
+        small = codes.astype(np.int16) if len(self.tags) < 2**15 else codes
+        order = by_record[np.argsort(small, kind="stable")]
+        for part, column in zip((self.tag, self.step, self.value, self.wall), columns[1:]):
+            part.append(column[order])
+
+    def segments(self, part: int) -> list[tuple[int, int, int]]:
+        """(code, start, stop) of each tag's run of points in one part."""
+        codes = self.tag[part]
+        bounds = np.searchsorted(codes, np.arange(len(self.tags) + 1))
+        return [(c, int(bounds[c]), int(bounds[c + 1])) for c in np.flatnonzero(np.diff(bounds))]
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.step)
 
 
 def _fields(buf: bytes, start: int, end: int):

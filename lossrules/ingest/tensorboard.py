@@ -88,6 +88,7 @@ def _single_tag(folder: Folder) -> str | None:
     for chunk in read_chunks(io.BytesIO(head)):
         for block in chunk.blocks:
             decode_block(block, points)
+    points.seal()
     return next(iter(points.tags)) if len(points.tags) == 1 else None
 
 
@@ -99,7 +100,7 @@ def _file_order(rel: str) -> tuple:
 def read(claim: Claim, tree) -> list[RawRun]:
     """Read the run's event files into one set of columns, newest data winning."""
     notes: list[str] = []
-    parts, record_base, files_read = [], 0, 0
+    parts, files_read = [], 0
     hparams: dict = {}
     for rel in sorted(claim.files, key=_file_order):
         try:
@@ -112,8 +113,7 @@ def read(claim: Claim, tree) -> list[RawRun]:
         if records == 0:
             continue
         hparams = {**points.hparams, **hparams}
-        parts.append((points, record_base, claim.options["renames"].get(rel)))
-        record_base += records
+        parts.append((points, claim.options["renames"].get(rel)))
     if not files_read:
         raise InputError(_nothing_read(claim, notes))
     for rel in claim.extras:
@@ -145,6 +145,7 @@ def _read_file(tree, rel: str) -> tuple[Points, int, list[str]]:
                 for block in chunk.blocks:
                     records += len(block.index)
                     decode_block(block, points)
+                points.seal()
         except OSError as exc:
             raise InputError(f"{rel}: cannot read ({exc.strerror or exc})") from None
     return points, records, problems
@@ -158,35 +159,46 @@ def _rename(tag: str, rename: tuple | None) -> str:
 
 
 def _merge(parts: list) -> tuple:
-    """Concatenate the files' points, sort by tag then arrival, and keep the newest per step."""
+    """The files' points as one set of columns, grouped by tag in write order, newest per step.
+
+    Each file's parts are already grouped by tag, so every column is filled by copying slices
+    into place, releasing the parts as it goes: a million points are never held twice.
+    """
     names: dict[str, int] = {}
-    columns = {k: [] for k in ("record", "code", "step", "value", "wall")}
-    for points, base, rename in parts:
-        local = np.array([names.setdefault(_rename(t, rename), len(names)) for t in points.tags], dtype=np.int32)
-        if not points.record:
-            continue
-        columns["record"].append(np.concatenate(points.record) + base)
-        columns["code"].append(local[np.concatenate(points.tag)])
-        for key, src in (("step", points.step), ("value", points.value), ("wall", points.wall)):
-            columns[key].append(np.concatenate(src))
+    local_names = []
+    for points, rename in parts:
+        local_names.append([names.setdefault(_rename(t, rename), len(names)) for t in points.tags])
     tags = sorted(names)
-    if not columns["record"]:
-        return tags, *(np.zeros(0, d) for d in (np.int32, np.int64, np.float64, np.float64))
     rank = np.empty(len(names), dtype=np.int32)
     rank[[names[t] for t in tags]] = np.arange(len(tags), dtype=np.int32)
-    record = np.concatenate(columns.pop("record"))
-    arrival = np.argsort(record, kind="stable")
-    del record
-    codes = rank[np.concatenate(columns.pop("code"))][arrival]
-    order = arrival[np.argsort(codes, kind="stable")]
-    del arrival
-    codes = np.sort(codes, kind="stable")
-    step = np.concatenate(columns.pop("step"))[order]
+    plan, counts = [], np.zeros(len(tags), dtype=np.int64)
+    for (points, _), local in zip(parts, local_names):
+        for k in range(len(points.tag)):
+            for code, start, stop in points.segments(k):
+                target = int(rank[local[code]])
+                plan.append((points, k, target, start, stop))
+                counts[target] += stop - start
+            points.tag[k] = None
+    codes = np.repeat(np.arange(len(tags), dtype=np.int32), counts)
+    step, value, wall = (_fill(plan, counts, attr, dtype) for attr, dtype in (("step", np.int64), ("value", np.float64), ("wall", np.float64)))
     keep = _newest(codes, step)
-    out = [codes[keep], step[keep]]
-    for key in ("value", "wall"):
-        out.append(np.concatenate(columns.pop(key))[order][keep])
-    return (tags, *out)
+    if keep.all():
+        return tags, codes, step, value, wall
+    return tags, codes[keep], step[keep], value[keep], wall[keep]
+
+
+def _fill(plan: list, counts: np.ndarray, attr: str, dtype) -> np.ndarray:
+    """One column of the merged run, copied slice by slice from the parts, releasing each part."""
+    out = np.empty(int(counts.sum()), dtype=dtype)
+    cursor = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    for i, (points, k, target, start, stop) in enumerate(plan):
+        parts = getattr(points, attr)
+        at = cursor[target]
+        out[at : at + stop - start] = parts[k][start:stop]
+        cursor[target] += stop - start
+        if i + 1 == len(plan) or plan[i + 1][:2] != (points, k):
+            parts[k] = None
+    return out
 
 
 def _newest(codes: np.ndarray, step: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ _SLOW_RUN = 64  # records walked one by one before looking for a period
 _MAX_PERIOD = 1024
 _FIRST_GUESS = 1024  # records predicted by the first numpy step; doubles while predictions hold
 _MAX_GUESS = 1 << 17
-CHUNK_SIZE = 4 << 20
+CHUNK_SIZE = 2 << 20
 
 
 @dataclass(frozen=True)
