@@ -44,6 +44,10 @@ def _guarded(ctx: click.Context, action: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         click.echo("lossrules: interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - a bug must still end in one line, not a traceback
+        if ctx.obj.get("debug"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
     sys.exit(code)
 
 

@@ -34,7 +34,7 @@ class Layout:
     value: tuple[int, str]  # offset and dtype of the value
 
 
-@dataclass
+@dataclass(eq=False)
 class Points:
     """Scalar points of one event file in parts, each grouped by tag, in write order within a tag.
 

@@ -196,7 +196,7 @@ def _fill(plan: list, counts: np.ndarray, attr: str, dtype) -> np.ndarray:
         at = cursor[target]
         out[at : at + stop - start] = parts[k][start:stop]
         cursor[target] += stop - start
-        if i + 1 == len(plan) or plan[i + 1][:2] != (points, k):
+        if i + 1 == len(plan) or plan[i + 1][0] is not points or plan[i + 1][1] != k:
             parts[k] = None
     return out
 

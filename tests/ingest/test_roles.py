@@ -1,0 +1,133 @@
+"""Metric roles: the shipped alias table binds the spellings real loggers produce."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lossrules.ingest.frame import frame_from_columns
+from lossrules.ingest.roles import RoleTableError, _parse_table, bind, binding_series, load_table, split_marker
+from lossrules.model import InputError, MetricBinding, Run
+
+TABLE = load_table()
+
+
+def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
+    counts = counts or {t: 10 for t in tags}
+    out: dict[str, list] = {}
+    for b in bind(counts, TABLE, **kw):
+        out.setdefault(b.role, []).append((b.tag, b.per))
+    return out
+
+
+@pytest.mark.parametrize(
+    "tag, role",
+    [
+        ("loss", "train_loss"),
+        ("train_loss", "train_loss"),
+        ("train/loss", "train_loss"),
+        ("Loss/train", "train_loss"),
+        ("train_loss_epoch", "train_loss"),
+        ("train_loss_step", "train_loss"),
+        ("train/epoch_loss", "train_loss"),
+        ("val_loss", "val_loss"),
+        ("val/loss", "val_loss"),
+        ("validation/epoch_loss", "val_loss"),
+        ("eval_loss", "val_loss"),
+        ("eval/loss", "val_loss"),
+        ("valid_loss", "val_loss"),
+        ("Loss/val", "val_loss"),
+        ("val_acc", "val_acc"),
+        ("val_accuracy", "val_acc"),
+        ("validation/epoch_accuracy", "val_acc"),
+        ("train_acc_epoch", "train_acc"),
+        ("accuracy", "train_acc"),
+        ("lr", "lr"),
+        ("learning_rate", "lr"),
+        ("lr-Adam", "lr"),
+        ("train/learning_rate", "lr"),
+        ("grad_norm", "grad_norm"),
+        ("grad_2.0_norm_total", "grad_norm"),
+        ("gradients/global_norm", "grad_norm"),
+        ("train/grad_norm", "grad_norm"),
+    ],
+)
+def test_each_common_spelling_gets_its_role(tag, role):
+    assert roles_of([tag]).get(role, [[None]])[0][0] == tag
+
+
+@pytest.mark.parametrize("tag", ["test_loss", "test/loss", "Loss/test", "hp_metric", "test_acc"])
+def test_test_set_metrics_are_never_validation(tag):
+    assert roles_of([tag]) == {}
+
+
+def test_per_step_and_per_epoch_twins_are_both_bound_with_their_granularity():
+    got = roles_of(["train_loss_step", "train_loss_epoch"], {"train_loss_step": 500, "train_loss_epoch": 10})
+    assert got["train_loss"] == [("train_loss_step", "step"), ("train_loss_epoch", "epoch")]
+
+
+def test_a_one_point_summary_is_used_only_when_nothing_longer_matches():
+    got = roles_of(["train/loss", "train/train_loss"], {"train/loss": 400, "train/train_loss": 1})
+    assert got["train_loss"][0][0] == "train/loss"
+    got = roles_of(["train_loss_step", "train_loss_epoch"], {"train_loss_step": 1, "train_loss_epoch": 90})
+    assert got["train_loss"][0] == ("train_loss_epoch", "epoch")
+
+
+def test_a_tag_serves_one_role_and_earlier_patterns_win():
+    got = roles_of(["loss", "train_loss", "val_loss"])
+    assert got["train_loss"] == [("train_loss", "unknown")]
+    assert "loss" not in [t for pairs in got.values() for t, _ in pairs]
+
+
+def test_yolo_components_are_summed_into_a_derived_loss():
+    tags = ["train/box_loss", "train/obj_loss", "train/cls_loss", "val/box_loss", "val/obj_loss", "val/cls_loss", "x/lr0"]
+    got = {b.role: b for b in bind({t: 5 for t in tags}, TABLE)}
+    assert got["train_loss"].components == ("train/box_loss", "train/cls_loss", "train/obj_loss")
+    assert got["val_loss"].components == ("val/box_loss", "val/cls_loss", "val/obj_loss")
+    assert got["lr"].tag == "x/lr0"
+
+
+def test_default_granularity_comes_from_the_reader_when_the_name_is_silent():
+    assert roles_of(["loss"], default_per="epoch")["train_loss"] == [("loss", "epoch")]
+
+
+def test_user_override_wins_and_frees_the_tag():
+    got = roles_of(["loss", "my_val", "val_loss"], overrides={"val_loss": "my_val"})
+    assert got["val_loss"] == [("my_val", "unknown")]
+
+
+def test_override_naming_a_missing_tag_is_an_input_error():
+    with pytest.raises(InputError, match="no series named 'nope'"):
+        bind({"loss": 3}, TABLE, {"train_loss": "nope"})
+
+
+def test_granularity_markers_are_stripped_from_the_last_path_part_only():
+    assert split_marker("train/epoch_loss", TABLE) == ("train/loss", "epoch")
+    assert split_marker("epoch", TABLE) == ("epoch", "unknown")
+    assert split_marker("Train_Loss_Step", TABLE) == ("train_loss", "step")
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"roles": {"train_loss": "loss"}}, "needs a list of patterns"),
+        ({"roles": {}, "aliases": {}}, "unknown section"),
+        ({"roles": {}, "granularity": [{"suffix": "_s", "per": "minute"}]}, "granularity entry"),
+        ({"roles": {}, "derived": {"train_loss": {"sum": "x"}}}, "sum_of"),
+        (["roles"], "expected a mapping"),
+    ],
+)
+def test_a_malformed_table_is_refused_naming_the_file(data, message):
+    with pytest.raises(RoleTableError, match=message) as err:
+        _parse_table(data, "custom/roles.yaml")
+    assert "custom/roles.yaml" in str(err.value)
+
+
+def test_derived_series_add_up_components_on_shared_steps():
+    frame = frame_from_columns(
+        ["a", "b"], np.array([0, 0, 0, 1, 1]), np.array([0, 1, 2, 1, 2]), np.array([1.0, 2.0, 3.0, 10.0, 20.0]), np.full(5, np.nan)
+    )
+    run = Run("r", ".", "csv", (), frame)
+    steps, values = binding_series(run, MetricBinding("train_loss", "sum(x)", components=("a", "b")))
+    assert steps.tolist() == [1, 2] and values.tolist() == [12.0, 23.0]
+    assert isinstance(frame["tag"].dtype, pd.CategoricalDtype)
