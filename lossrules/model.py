@@ -44,8 +44,10 @@ class Run:
     ``name`` is the run's path relative to the root it was found under (``.`` for the root
     itself); ``scalars`` is a long frame with columns ``tag`` (categorical), ``step`` (int64),
     ``value`` (float64) and ``wall_time`` (float64, NaN where unknown), sorted by tag and step.
-    ``notes`` say what was odd while reading (a truncated record, an ignored column); a run that
-    could not be read at all has ``error`` set and an empty frame.
+    ``hparams`` are the hyperparameters as logged (flattened to dotted keys); ``params`` the
+    canonical ones rules can rely on (``lr``, ``batch_size``, ``optimizer``...). ``notes`` say
+    what was odd while reading (a truncated record, an ignored column); a run that could not be
+    read at all has ``error`` set and an empty frame.
     """
 
     name: str
@@ -54,6 +56,7 @@ class Run:
     files: tuple[str, ...]
     scalars: "pd.DataFrame"
     hparams: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = field(default_factory=dict)
     metrics: tuple[MetricBinding, ...] = ()
     notes: tuple[str, ...] = ()
     error: str | None = None

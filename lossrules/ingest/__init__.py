@@ -11,6 +11,7 @@ from typing import Iterator, Mapping
 from ..model import InputError, NoRunsFound, Run
 from .discover import Claim, discover, reader_for
 from .frame import RawRun, empty_frame, to_frame
+from .params import canonical
 from .roles import RoleTable, bind, load_table
 from .tree import Tree
 
@@ -69,7 +70,9 @@ def _to_run(raw: RawRun, root: str, table: RoleTable, metrics) -> Run:
         bindings = bind(counts, table, metrics, default_per=raw.per)
     except InputError as exc:
         return Run(raw.name, root, raw.source, raw.files, frame, error=str(exc))
-    return Run(raw.name, root, raw.source, raw.files, frame, dict(raw.hparams), bindings, tuple(raw.notes))
+    return Run(
+        raw.name, root, raw.source, raw.files, frame, dict(raw.hparams), canonical(raw.hparams), bindings, tuple(raw.notes)
+    )
 
 
 def load(

@@ -5,6 +5,7 @@ The table is data (patterns, granularity markers, derived sums); this module onl
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 from ..model import InputError, LossrulesError, MetricBinding, Run
 from ..resources import builtin_rules_dir
 
-_TABLE_KEYS = {"granularity", "ignore", "roles", "derived"}
+_TABLE_KEYS = {"granularity", "ignore", "roles", "derived", "split_words"}
 _PER = ("step", "epoch")
 
 
@@ -49,6 +50,7 @@ class RoleTable:
     ignore: tuple[str, ...]
     roles: Mapping[str, tuple[str, ...]]
     derived: Mapping[str, str]
+    split_words: frozenset = frozenset()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -98,7 +100,8 @@ def _parse_table(data: object, path: str) -> RoleTable:
             raise fail(f"derived role '{role}' needs exactly 'sum_of: <pattern>'")
         derived[str(role)] = spec["sum_of"].lower()
     ignore = tuple(str(p).lower() for p in data.get("ignore") or [])
-    return RoleTable(tuple(markers), ignore, roles, derived)
+    split_words = frozenset(str(w).lower() for w in data.get("split_words") or [])
+    return RoleTable(tuple(markers), ignore, roles, derived, split_words)
 
 
 def split_marker(tag: str, table: RoleTable) -> tuple[str, str]:
@@ -175,6 +178,21 @@ def _derive(role: str, pattern: str, free: set, parsed: Mapping, default_per: st
         return [_binding(role, parts[0], parsed, default_per)]
     name = f"sum({pattern})"
     return [MetricBinding(role, name, default_per, parts)]
+
+
+def comparable(a: MetricBinding, b: MetricBinding, table: RoleTable | None = None) -> bool:
+    """Whether two bound series measure the same quantity (so that their gap means something)."""
+    table = table or load_table()
+    return _measure(a, table) == _measure(b, table)
+
+
+def _measure(binding: MetricBinding, table: RoleTable) -> frozenset:
+    names = binding.components or (binding.tag,)
+    words = set()
+    for name in names:
+        stem = split_marker(name, table)[0]
+        words |= {w for w in re.split(r"[/_\-. ]+", stem) if w and w not in table.split_words}
+    return frozenset(words)
 
 
 def binding_series(run: Run, binding: MetricBinding) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,113 @@
+"""A metric series prepared once for every detector: finite points, scale, smoothing, bins.
+
+Losses and other positive quantities are analysed on a log scale, so that features are relative
+(invariant to multiplying the loss by a constant) and a fall from 2.0 to 1.0 weighs what a fall
+from 0.02 to 0.01 does. A series with zero or negative values (some losses legitimately are)
+stays linear and its relative features are scaled by its typical magnitude instead.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from .settings import DetectorSettings
+
+_MAD_TO_SD = 1.4826
+
+
+def robust_scale(x: np.ndarray) -> float:
+    """Standard deviation estimated from the median absolute deviation (0 for fewer than 2 points)."""
+    if len(x) < 2:
+        return 0.0
+    return float(_MAD_TO_SD * np.median(np.abs(x - np.median(x))))
+
+
+@dataclass
+class Curve:
+    """One series (steps ascending) with its finite points on the scale detectors use."""
+
+    steps: np.ndarray
+    values: np.ndarray
+    settings: DetectorSettings = field(default_factory=DetectorSettings)
+    positive_scale: bool = True  # analyse on a log scale when every finite value is > 0
+    higher_is_better: bool = False
+
+    def __post_init__(self) -> None:
+        self.steps = np.asarray(self.steps, dtype=np.int64)
+        self.values = np.asarray(self.values, dtype=np.float64)
+        self.finite = np.isfinite(self.values)
+        self.x = self.steps[self.finite]
+        self.raw = self.values[self.finite]
+        self.log = bool(self.positive_scale and len(self.raw) and (self.raw > 0).all())
+        self.y = np.log(self.raw) if self.log else self.raw
+        span = float(self.x[-1] - self.x[0]) if len(self.x) > 1 else 0.0
+        self.progress = (self.x - self.x[0]) / span if span > 0 else np.zeros(len(self.x))
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @cached_property
+    def window(self) -> int:
+        """Odd smoother width in points."""
+        width = int(round(self.n * self.settings.smooth_fraction))
+        width = max(3, min(width, self.settings.smooth_max))
+        return width if width % 2 else width + 1
+
+    @cached_property
+    def smooth(self) -> np.ndarray:
+        """Rolling median of y (robust to spikes), then a rolling mean of the same width."""
+        from scipy.ndimage import median_filter, uniform_filter1d
+
+        if self.n < 3:
+            return self.y.copy()
+        width = min(self.window, self.n if self.n % 2 else self.n - 1)
+        return uniform_filter1d(median_filter(self.y, size=width, mode="nearest"), size=width, mode="nearest")
+
+    @cached_property
+    def residual(self) -> np.ndarray:
+        return self.y - self.smooth
+
+    @cached_property
+    def level(self) -> float:
+        """Typical magnitude of the series on its own scale (for relative linear features)."""
+        return float(np.median(np.abs(self.smooth))) if self.n else 0.0
+
+    def relative(self, delta: float) -> float | None:
+        """A difference on the analysis scale as a relative change (None if not expressible)."""
+        if self.log:
+            return float(np.expm1(delta))
+        return float(delta / self.level) if self.level > 0 else None
+
+    @cached_property
+    def noise(self) -> float:
+        """Robust scale of the residuals, as a relative quantity."""
+        scale = robust_scale(self.residual)
+        if self.log:
+            return scale
+        return scale / self.level if self.level > 0 else float("nan")
+
+    def bins(self, start: float = 0.0, max_bins: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Medians of progress and y in equal-count bins, over progress >= start."""
+        max_bins = max_bins or self.settings.trend_bins
+        keep = self.progress >= start
+        p, y = self.progress[keep], self.y[keep]
+        if len(p) <= max_bins:
+            return p, y
+        edges = np.linspace(0, len(p), max_bins + 1).astype(int)
+        idx = np.repeat(np.arange(max_bins), np.diff(edges))
+        order = np.lexsort((y, idx))
+        return _group_median(p, idx, edges), _group_median(y[order], idx, edges)
+
+    def goodness(self, y: np.ndarray) -> np.ndarray:
+        """y oriented so that smaller is better."""
+        return -y if self.higher_is_better else y
+
+
+def _group_median(sorted_values: np.ndarray, idx: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Median of each consecutive group of an array sorted within groups."""
+    lo = edges[:-1] + (np.diff(edges) - 1) // 2
+    hi = edges[:-1] + np.diff(edges) // 2
+    return (sorted_values[lo] + sorted_values[hi]) / 2

@@ -1,0 +1,50 @@
+"""Training against validation loss: the gap, its trend, and where validation stops improving.
+
+Computed only when both losses are positive and measure the same thing (see ``split_words`` in
+rules/roles.yaml): the gap is log(val) - log(train), the training loss smoothed and read at each
+validation step, reported as a relative excess (0.3 = validation 30% above training).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .catalogue import Fact
+from .curve import Curve
+from .series import _trend
+
+_ABSTAINS = "no comparable, positive training and validation losses"
+FACTS = [
+    Fact("gap.first", "fraction", "validation over training loss, minus 1, at the first evaluation", _ABSTAINS),
+    Fact("gap.final", "fraction", "the same at the last evaluation", _ABSTAINS),
+    Fact("gap.max", "fraction", "largest relative gap at any evaluation", _ABSTAINS),
+    Fact("gap.slope", "log-units per run", "Theil-Sen slope of the log gap against run progress (>0: widening)", _ABSTAINS + ", or fewer than min_points evaluations"),
+    Fact("gap.slope_p", "p-value", "Mann-Kendall p-value of a trend in the gap", _ABSTAINS + ", or fewer than min_points evaluations"),
+    Fact("gap.train_improvement_after_val_min", "fraction", "how much the training loss still fell after validation loss reached its minimum", _ABSTAINS + ", or fewer than min_points evaluations"),
+    Fact("gap.evaluations", "count", "validation points the gap was measured at", _ABSTAINS),
+]
+
+
+def gap_facts(train: Curve, val: Curve) -> dict:
+    """Gap facts, or nothing when the two losses cannot be compared."""
+    if not (train.log and val.log and train.n >= 2 and val.n >= 1):
+        return {}
+    inside = (val.x >= train.x[0]) & (val.x <= train.x[-1])
+    if not inside.any():
+        return {}
+    train_at = np.interp(val.x[inside], train.x, train.smooth)
+    val_y = (val.smooth if val.n >= val.settings.min_points else val.y)[inside]
+    log_gap = val_y - train_at
+    out = {
+        "gap.first": float(np.expm1(log_gap[0])),
+        "gap.final": float(np.expm1(log_gap[-1])),
+        "gap.max": float(np.expm1(log_gap.max())),
+        "gap.evaluations": int(inside.sum()),
+    }
+    progress = (val.x[inside] - train.x[0]) / max(train.x[-1] - train.x[0], 1)
+    fitted = _trend(progress, log_gap, val.settings.min_points)
+    if fitted:
+        out.update({"gap.slope": fitted[0], "gap.slope_p": fitted[1]})
+        best = int(np.argmin(val_y))
+        after = float(train_at[best] - train.smooth[-1])
+        out["gap.train_improvement_after_val_min"] = float(-np.expm1(-after))
+    return out

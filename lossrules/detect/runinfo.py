@@ -1,0 +1,61 @@
+"""Run-level facts: length in steps and epochs, what was logged, and canonical hyperparameters."""
+from __future__ import annotations
+
+import math
+from typing import Mapping
+
+import numpy as np
+
+from ..model import Run
+from .catalogue import Fact
+from .curve import Curve
+
+FACTS = [
+    Fact("run.steps", "step", "last step of the training loss", "no training loss"),
+    Fact("run.epochs", "count", "epochs run, from the logged epoch counter (or rows of a per-epoch log)", "no epoch counter and the training loss is not per epoch"),
+    Fact("run.steps_per_epoch", "steps", "optimisation steps per epoch", "run.epochs abstains, or the log counts epochs, not steps"),
+    Fact("run.has_train_loss", "bool", "a training loss was found"),
+    Fact("run.has_val_loss", "bool", "a validation loss was found"),
+    Fact("run.has_accuracy", "bool", "a training or validation accuracy was found"),
+    Fact("run.has_lr", "bool", "a learning rate was found"),
+    Fact("run.has_grad_norm", "bool", "a gradient norm was found"),
+    Fact("run.train_per", "text", "whether the training loss is logged per step, per epoch, or unknown", "no training loss"),
+    Fact("run.source", "text", "log format the run was read from"),
+    Fact("hparams.<name>", "as logged", "canonical hyperparameters (lr, batch_size, optimizer, momentum, weight_decay, eps, epochs, num_classes, dropout), see rules/hparams.yaml", "not logged"),
+]
+
+
+def run_facts(run: Run, curves: Mapping[str, Curve], epoch: Curve | None) -> dict:
+    """Facts about the run as a whole."""
+    out: dict = {
+        "run.source": run.source,
+        "run.has_train_loss": "train_loss" in curves,
+        "run.has_val_loss": "val_loss" in curves,
+        "run.has_accuracy": "train_acc" in curves or "val_acc" in curves,
+        "run.has_lr": "lr" in curves,
+        "run.has_grad_norm": "grad_norm" in curves,
+    }
+    out.update({f"hparams.{k}": v for k, v in run.params.items()})
+    train = curves.get("train_loss")
+    binding = run.binding("train_loss")
+    if train is None or binding is None:
+        return out
+    out["run.train_per"] = binding.per
+    out["run.steps"] = int(train.steps[-1])
+    epochs = _epochs(epoch) if epoch is not None else (len(train.steps) if binding.per == "epoch" else None)
+    if epochs:
+        out["run.epochs"] = epochs
+        if binding.per != "epoch" and epoch is not None:
+            out["run.steps_per_epoch"] = float(train.steps[-1] - train.steps[0] + 1) / epochs
+    return out
+
+
+def _epochs(epoch: Curve) -> int | None:
+    """Epochs from a logged epoch counter: 0-based whole numbers, or fractional (HF) progress."""
+    values = epoch.raw
+    if not len(values):
+        return None
+    top = float(values.max())
+    if np.all(values == np.round(values)) and values.min() == 0:
+        return int(top) + 1
+    return max(int(math.ceil(top - 1e-9)), 1)

@@ -1,0 +1,62 @@
+"""The learning-rate schedule: its shape, peak, drops, and whether it collapsed early."""
+from __future__ import annotations
+
+import numpy as np
+
+from .catalogue import Fact
+from .curve import Curve
+
+_FLAT = 1.01  # max/min below this ratio is a constant schedule (float noise in logged LRs)
+_DROP = 0.8  # a fall to below 80% between consecutive logged values is a step drop
+_COLLAPSE = 0.01  # below 1% of the peak, the schedule has effectively stopped training
+
+_ABSTAINS = "no learning-rate series, or fewer than 2 positive values"
+FACTS = [
+    Fact("lr.initial", "lr", "first logged learning rate", _ABSTAINS),
+    Fact("lr.peak", "lr", "largest learning rate", _ABSTAINS),
+    Fact("lr.final", "lr", "last learning rate", _ABSTAINS),
+    Fact("lr.final_to_peak", "ratio", "final over peak learning rate", _ABSTAINS),
+    Fact("lr.peak_fraction", "run fraction", "where the peak is reached (late peak: warmup)", _ABSTAINS),
+    Fact("lr.drops", "count", f"step drops: falls to below {_DROP:.0%} of the previous logged value", _ABSTAINS),
+    Fact("lr.shape", "text", "constant, warmup, decay, warmup_decay, step, cyclic or other", _ABSTAINS),
+    Fact("lr.collapse_fraction", "run fraction", f"where the rate first falls below {_COLLAPSE:.0%} of its peak", _ABSTAINS + ", or it never does"),
+]
+
+
+def schedule_facts(lr: Curve) -> dict:
+    """Facts about the learning-rate curve (raw values, no smoothing: schedules are exact)."""
+    values, progress = lr.raw, lr.progress
+    if len(values) < 2 or not (values > 0).all():
+        return {}
+    peak_at = int(np.argmax(values))
+    out = {
+        "lr.initial": float(values[0]),
+        "lr.peak": float(values[peak_at]),
+        "lr.final": float(values[-1]),
+        "lr.final_to_peak": float(values[-1] / values[peak_at]),
+        "lr.peak_fraction": float(progress[peak_at]),
+        "lr.drops": int(np.count_nonzero(values[1:] < _DROP * values[:-1])),
+        "lr.shape": _shape(values, peak_at, progress),
+    }
+    low = np.flatnonzero(values < _COLLAPSE * values[peak_at])
+    if len(low):
+        out["lr.collapse_fraction"] = float(progress[low[0]])
+    return out
+
+
+def _shape(values: np.ndarray, peak_at: int, progress: np.ndarray) -> str:
+    if values.max() / values.min() < _FLAT:
+        return "constant"
+    ratio = values[1:] / values[:-1]
+    rises, falls = ratio > _FLAT ** 0.1, ratio < 1 / _FLAT ** 0.1
+    warmup = peak_at > 0 and values[0] < values[peak_at] / _FLAT and not falls[:peak_at].any()
+    after = slice(peak_at, None)
+    decays = falls[after].any() and not rises[after].any()
+    if warmup:
+        return "warmup_decay" if decays else ("warmup" if not falls.any() else "other")
+    if decays and peak_at == 0:
+        drops = np.count_nonzero(ratio < 0.8)
+        steady = np.count_nonzero(np.abs(np.log(ratio)) < 1e-6)
+        return "step" if drops and steady >= 0.5 * len(ratio) else "decay"
+    turns = np.count_nonzero(np.diff(np.sign(np.log(ratio[np.abs(np.log(ratio)) > 1e-6]))))
+    return "cyclic" if turns >= 3 else "other"

@@ -1,0 +1,215 @@
+"""Facts about one series: coverage, level, trend, noise, plateaus, divergence and spikes.
+
+Every function takes a :class:`~lossrules.detect.curve.Curve` and returns a dict of facts; a
+fact it cannot compute honestly (too few points, no positive level) is left out, never zeroed.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .catalogue import ACC_ROLES, LOSS_ROLES, Fact
+from .curve import Curve, robust_scale
+
+CURVE_ROLES = (*LOSS_ROLES, *ACC_ROLES, "grad_norm")
+_LOSSY = (*LOSS_ROLES, "grad_norm")
+_MAX_SPIKE_STEPS = 20
+
+FACTS = [
+    Fact("points", "count", "logged points, finite or not", roles=(*CURVE_ROLES, "lr")),
+    Fact("first_step", "step", "step of the first point", roles=CURVE_ROLES),
+    Fact("last_step", "step", "step of the last point", roles=CURVE_ROLES),
+    Fact("nonfinite_fraction", "fraction", "share of points that are NaN or infinite", roles=CURVE_ROLES),
+    Fact("nonfinite_count", "count", "points that are NaN or infinite", roles=CURVE_ROLES),
+    Fact("first_nonfinite_step", "step", "step of the first NaN or infinite point", "every value is finite", CURVE_ROLES),
+    Fact("ends_nonfinite", "bool", "the series stops at a NaN or infinite value", roles=CURVE_ROLES),
+    Fact("first", "value", "first finite value", "no finite value", CURVE_ROLES),
+    Fact("last", "value", "last finite value", "no finite value", CURVE_ROLES),
+    Fact("min", "value", "smallest finite value", "no finite value", CURVE_ROLES),
+    Fact("max", "value", "largest finite value", "no finite value", CURVE_ROLES),
+    Fact("argmin_step", "step", "step where the smoothed curve is lowest", "fewer than min_points finite points", _LOSSY),
+    Fact("argmin_fraction", "run fraction", "where the smoothed minimum falls, 0 = start, 1 = end", "fewer than min_points finite points", _LOSSY),
+    Fact("last_to_min", "ratio", "smoothed last value over smoothed minimum (1 = ends at its best)", "fewer than min_points points, or values not all positive", _LOSSY),
+    Fact("argmax_step", "step", "step where the smoothed curve is highest (best accuracy)", "fewer than min_points finite points", ACC_ROLES),
+    Fact("argmax_fraction", "run fraction", "where the smoothed maximum falls", "fewer than min_points finite points", ACC_ROLES),
+    Fact("improvement", "fraction", "relative improvement of the smoothed curve from start to end (losses: fall, accuracies: rise)", "fewer than min_points points or no positive level", CURVE_ROLES),
+    Fact("tail_improvement", "fraction", "relative improvement over the tail (last tail_fraction of progress)", "fewer than min_tail_points points in the tail", CURVE_ROLES),
+    Fact("slope", "log-units per run", "Theil-Sen slope against run progress (0..1), on log values for positive series: -0.69 = halved over the run", "fewer than min_points points", CURVE_ROLES),
+    Fact("slope_p", "p-value", "Mann-Kendall (Kendall tau) p-value that the whole curve trends", "fewer than min_points points", CURVE_ROLES),
+    Fact("tau", "-1..1", "Kendall tau of the curve against progress", "fewer than min_points points", CURVE_ROLES),
+    Fact("tail_slope", "log-units per run", "Theil-Sen slope over the tail", "fewer than min_tail_points points in the tail", CURVE_ROLES),
+    Fact("tail_slope_p", "p-value", "Mann-Kendall p-value of a trend in the tail", "fewer than min_tail_points points in the tail", CURVE_ROLES),
+    Fact("noise", "relative", "robust scale of the residuals around the smoothed curve, relative to its level (0.1 = 10%)", "fewer than min_points points", CURVE_ROLES),
+    Fact("reversal_rate", "fraction", "share of steps where the smoothed curve changes direction", "fewer than min_points points", CURVE_ROLES),
+    Fact("oscillation_growth", "ratio", "residual scale in the late window over the early window (>1: swings grow)", "early or late window under min_points points, or no early noise", CURVE_ROLES),
+    Fact("plateau_fraction", "run fraction", "longest stretch without significant progress (noise-aware)", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("plateau_start_fraction", "run fraction", "where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("plateau_start_step", "step", "step where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("rise_from_min", "fraction", "how far the smoothed curve ends above its smoothed minimum (0.5 = 50% higher)", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
+    Fact("max_rise", "fraction", "largest rise of the smoothed curve above its running minimum, anywhere", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
+    Fact("rise_duration", "run fraction", "share of the run after the minimum spent clearly above it", "fewer than min_points points", LOSS_ROLES),
+    Fact("spike_count", "count", "points more than spike_z robust SDs above the smoothed curve", "fewer than min_points points", _LOSSY),
+    Fact("spike_fraction", "fraction", "spike_count over points", "fewer than min_points points", _LOSSY),
+    Fact("spike_max_z", "z", "largest robust z-score above the smoothed curve", "fewer than min_points points, or residuals without spread", _LOSSY),
+    Fact("spike_first_step", "step", "step of the first spike", "no spike", _LOSSY),
+    Fact("spike_steps", "list of steps", f"steps of the spikes (first {_MAX_SPIKE_STEPS}), for plots", "no spike", _LOSSY),
+]
+
+
+def coverage(curve: Curve) -> dict:
+    """How much of the series there is, and whether it went non-finite."""
+    n = len(curve.values)
+    bad = ~curve.finite
+    out = {
+        "points": n,
+        "first_step": int(curve.steps[0]),
+        "last_step": int(curve.steps[-1]),
+        "nonfinite_fraction": float(bad.mean()),
+        "nonfinite_count": int(bad.sum()),
+        "ends_nonfinite": bool(bad[-1]),
+    }
+    if bad.any():
+        out["first_nonfinite_step"] = int(curve.steps[np.argmax(bad)])
+    if curve.n:
+        out.update(first=float(curve.raw[0]), last=float(curve.raw[-1]), min=float(curve.raw.min()), max=float(curve.raw.max()))
+    return out
+
+
+def level(curve: Curve) -> dict:
+    """Where the curve is best, how far the end is from the best, and how much it improved."""
+    if curve.n < curve.settings.min_points:
+        return {}
+    good = curve.goodness(curve.smooth)
+    best = int(np.argmin(good))
+    kind = "argmax" if curve.higher_is_better else "argmin"
+    out = {f"{kind}_step": int(curve.x[best]), f"{kind}_fraction": float(curve.progress[best])}
+    if not curve.higher_is_better and curve.log:
+        out["last_to_min"] = float(np.exp(curve.smooth[-1] - curve.smooth[best]))
+    out.update(_improvement(curve, "improvement", 0.0))
+    out.update(_improvement(curve, "tail_improvement", 1.0 - curve.settings.tail_fraction))
+    return out
+
+
+def _improvement(curve: Curve, name: str, start: float) -> dict:
+    """Relative improvement of the smoothed curve from ``start`` (progress) to the end."""
+    keep = curve.progress >= start
+    if keep.sum() < curve.settings.min_tail_points:
+        return {}
+    seg = curve.goodness(curve.smooth[keep])
+    delta = float(seg[0] - seg[-1])
+    if curve.log:
+        return {name: float(-np.expm1(-delta))}
+    return {name: delta / curve.level} if curve.level > 0 else {}
+
+
+def trend(curve: Curve) -> dict:
+    """Robust slope and its significance over the whole run and over the tail."""
+    out = {}
+    whole = _trend(*curve.bins(), curve.settings.min_points)
+    if whole:
+        out.update(slope=whole[0], slope_p=whole[1], tau=whole[2])
+    tail = _trend(*curve.bins(1.0 - curve.settings.tail_fraction), curve.settings.min_tail_points)
+    if tail:
+        out.update(tail_slope=tail[0], tail_slope_p=tail[1])
+    return out
+
+
+def _trend(progress: np.ndarray, y: np.ndarray, min_points: int) -> tuple[float, float, float] | None:
+    from scipy.stats import kendalltau, theilslopes
+
+    if len(y) < min_points or np.ptp(progress) == 0:
+        return None
+    slope = theilslopes(y, progress).slope
+    tau, p = kendalltau(progress, y)
+    if not np.isfinite(tau):
+        return float(slope), 1.0, 0.0
+    return float(slope), float(p), float(tau)
+
+
+def noise(curve: Curve) -> dict:
+    """Scatter around the smoothed curve, how often it turns, and whether swings grow."""
+    settings = curve.settings
+    if curve.n < settings.min_points:
+        return {}
+    out = {"noise": curve.noise}
+    turns = np.diff(np.sign(np.diff(curve.smooth)))
+    out["reversal_rate"] = float(np.count_nonzero(turns) / max(len(turns), 1))
+    early = curve.residual[curve.progress <= settings.edge_fraction]
+    late = curve.residual[curve.progress >= 1.0 - settings.edge_fraction]
+    if min(len(early), len(late)) >= settings.min_points and robust_scale(early) > 0:
+        out["oscillation_growth"] = robust_scale(late) / robust_scale(early)
+    return out
+
+
+def plateau(curve: Curve) -> dict:
+    """The longest stretch over which the best-so-far smoothed value does not improve significantly."""
+    settings = curve.settings
+    if curve.n < settings.min_points:
+        return {}
+    best_so_far = np.minimum.accumulate(curve.goodness(curve.smooth))
+    scale = 1.0 if curve.log else max(curve.level, 1e-12)
+    tolerance = max(settings.plateau_tolerance, settings.plateau_noise_factor * curve.noise / np.sqrt(curve.window))
+    # best_so_far is non-increasing: for each start, the last index still within tolerance of it
+    ends = np.searchsorted(-best_so_far, -best_so_far + tolerance * scale, side="left") - 1
+    lengths = curve.progress[np.clip(ends, 0, curve.n - 1)] - curve.progress
+    start = int(np.argmax(lengths))
+    return {
+        "plateau_fraction": float(lengths[start]),
+        "plateau_start_fraction": float(curve.progress[start]),
+        "plateau_start_step": int(curve.x[start]),
+    }
+
+
+def divergence(curve: Curve) -> dict:
+    """How far, and for how long, the smoothed curve climbs back above its minimum."""
+    settings = curve.settings
+    if curve.n < settings.min_points:
+        return {}
+    rise = curve.smooth - np.minimum.accumulate(curve.smooth)
+    lowest = int(np.argmin(curve.smooth))
+    out = {}
+    final, peak = curve.relative(float(curve.smooth[-1] - curve.smooth[lowest])), curve.relative(float(rise.max()))
+    if final is not None and peak is not None:
+        out.update(rise_from_min=final, max_rise=peak)
+    after = curve.progress > curve.progress[lowest]
+    scale = 1.0 if curve.log else max(curve.level, 1e-12)
+    above = after & (rise > settings.plateau_tolerance * scale)
+    if after.any():
+        out["rise_duration"] = float(np.diff(curve.progress, prepend=0.0)[above].sum())
+    return out
+
+
+def spikes(curve: Curve) -> dict:
+    """Points far above the smoothed curve, by robust z-score of the residuals."""
+    settings = curve.settings
+    if curve.n < settings.min_points:
+        return {}
+    scale = robust_scale(curve.residual)
+    if scale <= 0:
+        return {"spike_count": 0, "spike_fraction": 0.0}
+    z = (curve.residual - np.median(curve.residual)) / scale
+    hits = np.flatnonzero(z > settings.spike_z)
+    out = {"spike_count": int(len(hits)), "spike_fraction": float(len(hits) / curve.n), "spike_max_z": float(z.max())}
+    if len(hits):
+        out["spike_first_step"] = int(curve.x[hits[0]])
+        out["spike_steps"] = [int(s) for s in curve.x[hits[:_MAX_SPIKE_STEPS]]]
+    return out
+
+
+GROUPS = {
+    "coverage": (coverage, (*CURVE_ROLES,)),
+    "level": (level, CURVE_ROLES),
+    "trend": (trend, CURVE_ROLES),
+    "noise": (noise, CURVE_ROLES),
+    "plateau": (plateau, (*LOSS_ROLES, *ACC_ROLES)),
+    "divergence": (divergence, LOSS_ROLES),
+    "spikes": (spikes, _LOSSY),
+}
+
+
+def series_facts(role: str, curve: Curve) -> dict:
+    """All per-series facts of one role's curve, named ``<role>.<fact>``."""
+    out = {}
+    for function, roles in GROUPS.values():
+        if role in roles:
+            out.update({f"{role}.{k}": v for k, v in function(curve).items()})
+    return out

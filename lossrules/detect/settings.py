@@ -1,0 +1,71 @@
+"""Detector settings: how curves are smoothed and summarised, documented and overridable.
+
+These are not verdicts (rules judge, with thresholds in their rule files); they say how a
+quantity is measured: the smoothing window, what the "tail" of a run is, how many points a
+statistic needs before it is computed at all. A user overrides them in ``lossrules.toml``
+under ``[detect]``; ``lossrules features`` prints the values in use.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping
+
+from ..model import InputError
+
+
+@dataclass(frozen=True)
+class DetectorSettings:
+    """How detectors measure. Every field has a documented default."""
+
+    smooth_fraction: float = 0.05
+    """Width of the rolling-median smoother, as a fraction of the series' points (odd, >= 3)."""
+    smooth_max: int = 201
+    """Upper bound on the smoother width in points."""
+    tail_fraction: float = 0.25
+    """The tail of a run: its last quarter of progress, for tail trend and tail improvement."""
+    trend_bins: int = 100
+    """Trends are fitted on at most this many equal-count bin medians (robust, and O(n) time)."""
+    min_points: int = 5
+    """Fewest finite points for level and trend features; fewer and they abstain."""
+    min_tail_points: int = 5
+    """Fewest points in the tail for tail features."""
+    spike_z: float = 6.0
+    """Robust z-score (median/MAD of residuals around the smoothed curve) above which a point is a spike."""
+    plateau_tolerance: float = 0.02
+    """Progress smaller than this (relative, 2%) over a stretch does not end a plateau..."""
+    plateau_noise_factor: float = 3.0
+    """...nor does progress within this many standard errors of the smoothed curve's noise."""
+    edge_fraction: float = 0.2
+    """Early and late windows (first and last 20% of progress) for early/late comparisons."""
+    chance_tolerance: float = 0.05
+    """An initial loss within 5% of ln(C) for an integer C makes C the inferred class count."""
+    max_classes: int = 1000
+    """Largest class count inferred from the initial loss."""
+
+    def with_overrides(self, overrides: Mapping[str, Any]) -> "DetectorSettings":
+        """A copy with some settings replaced; unknown names and wrong types are input errors."""
+        known = {f.name: f for f in fields(self)}
+        changes = {}
+        for name, value in overrides.items():
+            if name not in known:
+                raise InputError(f"unknown detector setting '{name}'; known: {', '.join(sorted(known))}")
+            expected = type(getattr(self, name))
+            try:
+                changes[name] = expected(value)
+            except (TypeError, ValueError):
+                raise InputError(f"detector setting '{name}' must be a {expected.__name__}, got {value!r}") from None
+        return replace(self, **changes)
+
+
+def settings_doc() -> list[tuple[str, Any, str]]:
+    """(name, default, meaning) of every setting, from the field docstrings in this file."""
+    import ast
+    import inspect
+
+    source = inspect.getsource(DetectorSettings)
+    body = ast.parse(source).body[0].body
+    docs = {}
+    for node, following in zip(body, body[1:]):
+        if isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
+            docs[node.target.id] = following.value.value
+    return [(f.name, f.default, docs.get(f.name, "")) for f in fields(DetectorSettings)]
