@@ -90,3 +90,55 @@ class Run:
         for m in self.metrics:
             out.setdefault(m.role, m.tag)
         return out
+
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that fired on a run: the cause it points to, how sure, why, and what to do.
+
+    ``evidence`` maps fact names to the values this run had; ``checks`` are the comparisons of
+    the rule's condition as evaluated (observed value against threshold); ``symptoms`` are the
+    symptom rules it built on. ``step`` is the step the finding points at, where it has one.
+    """
+
+    rule: str
+    cause: str
+    severity: str
+    confidence: float
+    title: str
+    evidence: Mapping[str, Any]
+    remedies: tuple[str, ...]
+    why: str = ""
+    step: int | None = None
+    checks: tuple[Any, ...] = ()
+    symptoms: tuple[str, ...] = ()
+    suppressed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The verdict on one run and the findings behind it, ranked.
+
+    ``verdict`` is the cause of the top finding at warning or above, ``healthy`` when nothing
+    reaches warning, ``inconclusive`` when the logs cannot support a verdict, or ``error`` when
+    the run could not be read. ``not_applicable`` lists rules whose facts the run lacks.
+    """
+
+    run: str
+    root: str
+    source: str
+    verdict: str
+    findings: tuple[Finding, ...] = ()
+    suppressed: tuple[Finding, ...] = ()
+    symptoms: Mapping[str, Any] = field(default_factory=dict)
+    not_applicable: tuple[str, ...] = ()
+    metrics: Mapping[str, str] = field(default_factory=dict)
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def top(self) -> Finding | None:
+        return self.findings[0] if self.findings else None

@@ -1,0 +1,141 @@
+"""Evaluate a rule set on one run's facts: symptoms, then causes, then a ranked diagnosis.
+
+The engine never computes statistics: it reads facts, compares them with the thresholds rules
+declare, and keeps the chain of comparisons so each finding can say why it fired.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from typing import Any, Mapping
+
+from ..model import SEVERITY_RANK, Diagnosis, Finding, Run
+from .expr import UNKNOWN, lookup_in
+from .rules import Rule, RuleSet
+
+_TEMPLATE = re.compile(r"\{([A-Za-z_][\w.]*)\}")
+
+
+def diagnose_facts(facts: Mapping[str, Any], ruleset: RuleSet, run: Run | None = None) -> Diagnosis:
+    """The diagnosis of one run from its facts."""
+    symptoms: dict[str, Any] = {}
+    not_applicable = []
+    for rule in ruleset.symptoms:
+        value = _condition(rule, facts, symptoms)
+        previous = symptoms.get(rule.symptom, False)
+        symptoms[rule.symptom] = True if value is True or previous is True else (UNKNOWN if UNKNOWN in (value, previous) else False)
+    findings = []
+    for rule in ruleset.causes:
+        trace: list = []
+        value = _condition(rule, facts, symptoms, trace)
+        if value is UNKNOWN:
+            not_applicable.append(rule.id)
+        elif value is True:
+            findings.append(_finding(rule, facts, symptoms, trace))
+    kept, suppressed = _rank(findings, {r.id: r.explains for r in ruleset.causes})
+    return Diagnosis(
+        run=run.name if run else "",
+        root=run.root if run else "",
+        source=run.source if run else "",
+        verdict=verdict(kept),
+        findings=tuple(kept),
+        suppressed=tuple(suppressed),
+        symptoms={k: (None if v is UNKNOWN else v) for k, v in symptoms.items()},
+        not_applicable=tuple(not_applicable),
+        metrics=run.roles if run else {},
+        facts=dict(facts),
+    )
+
+
+def _lookup(rule: Rule, facts: Mapping[str, Any], symptoms: Mapping[str, Any]):
+    extra = {f"params.{k}": v for k, v in rule.params.items()}
+    extra.update({f"symptom.{k}": v for k, v in symptoms.items()})
+    return lookup_in(facts, extra)
+
+
+def _condition(rule: Rule, facts, symptoms, trace: list | None = None) -> Any:
+    value = rule.when.evaluate(_lookup(rule, facts, symptoms), trace)
+    if value is UNKNOWN:
+        return UNKNOWN
+    return bool(value) if not isinstance(value, bool) else value
+
+
+def _finding(rule: Rule, facts: Mapping, symptoms: Mapping, trace: list) -> Finding:
+    lookup = _lookup(rule, facts, symptoms)
+    confidence = rule.confidence.evaluate(lookup) if rule.confidence is not None else 0.5
+    if not isinstance(confidence, (int, float)) or isinstance(confidence, bool) or math.isnan(confidence):
+        confidence = 0.5
+    step = lookup(rule.step) if rule.step else None
+    return Finding(
+        rule=rule.id,
+        cause=rule.cause,
+        severity=rule.severity,
+        confidence=round(min(max(float(confidence), 0.0), 1.0), 3),
+        title=rule.title,
+        evidence={name: _plain(lookup(name)) for name in rule.evidence},
+        remedies=tuple(render(text, lookup) for text in rule.remedies),
+        why=rule.why,
+        step=int(step) if isinstance(step, (int, float)) and not isinstance(step, bool) and math.isfinite(step) else None,
+        checks=tuple(trace),
+        symptoms=tuple(sorted(n.split(".", 1)[1] for n in rule.when.names if n.startswith("symptom.") and symptoms.get(n.split(".", 1)[1]) is True)),
+    )
+
+
+def _plain(value: Any) -> Any:
+    return None if value is UNKNOWN else value
+
+
+def render(text: str, lookup) -> str:
+    """Fill ``{fact}`` placeholders with the run's values; no attribute access, no formatting code."""
+
+    def fill(match: re.Match) -> str:
+        return format_value(lookup(match.group(1)))
+
+    return _TEMPLATE.sub(fill, text)
+
+
+def format_value(value: Any) -> str:
+    """A value as people read it: 1,200 for steps, 3 significant digits for measures."""
+    if value is UNKNOWN or value is None:
+        return "?"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value == int(value) and abs(value) < 1e15:
+            return f"{int(value):,}"
+        return f"{value:.3g}"
+    if isinstance(value, list):
+        return ", ".join(format_value(v) for v in value[:10]) + (" ..." if len(value) > 10 else "")
+    return str(value)
+
+
+def _rank(findings: list[Finding], explains: Mapping[str, tuple[str, ...]]) -> tuple[list[Finding], list[Finding]]:
+    """Order by severity then confidence; a finding's ``explains`` suppress lower-ranked causes."""
+
+    ordered = sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], -f.confidence, f.rule))
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    explained: dict[str, str] = {}
+    for finding in ordered:
+        if finding.cause in explained:
+            suppressed.append(replace(finding, suppressed_by=explained[finding.cause]))
+            continue
+        kept.append(finding)
+        for cause in explains.get(finding.rule, ()):
+            if cause != finding.cause:
+                explained.setdefault(cause, finding.rule)
+    return kept, suppressed
+
+
+def verdict(findings: list[Finding]) -> str:
+    """The top cause at warning or above; inconclusive if only that; else healthy."""
+    serious = [f for f in findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK["warning"]]
+    causes = [f for f in serious if f.cause != "inconclusive"]
+    if causes:
+        return causes[0].cause
+    return "inconclusive" if serious else "healthy"
