@@ -101,3 +101,66 @@ def load(ctx: click.Context, path: str, output: str | None, metrics: tuple[str, 
         return EXIT_OK
 
     _guarded(ctx, body)
+
+
+def _facts_table(values: dict) -> str:
+    from .engine.evaluate import format_value
+    from .report.runs import format_table
+
+    rows = [("fact", "value")] + [(name, format_value(value)) for name, value in sorted(values.items())]
+    return format_table(rows)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True), required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--metric", "metrics", multiple=True, metavar="ROLE=TAG", help="Bind a role to a tag, e.g. val_loss=Loss/val.")
+@click.option("--docs", is_flag=True, help="Print the catalogue of facts (Markdown) instead.")
+@click.pass_context
+def features(ctx: click.Context, path: str | None, fmt: str, metrics: tuple[str, ...], docs: bool) -> None:
+    """Print the facts detectors compute for each run under PATH.
+
+    Facts are named <role>.<fact> (train_loss.tail_slope, val_loss.rise_from_min), gap.*,
+    grad_norm.*, lr.*, run.* and hparams.*. A fact that cannot be computed honestly is absent.
+    """
+    bindings = _parse_metrics(metrics)
+
+    def body() -> int:
+        if docs:
+            from .detect.catalogue import markdown
+
+            click.echo(markdown(), nl=False)
+            return EXIT_OK
+        if path is None:
+            raise click.UsageError("PATH is required (or use --docs)")
+        import json
+
+        from .detect import facts
+        from .ingest import iter_runs
+
+        out = []
+        for run in iter_runs(path, metrics=bindings):
+            if not run.ok:
+                click.echo(f"lossrules: skipped run '{run.name}': {run.error}", err=True)
+                continue
+            values = facts(run)
+            if fmt == "json":
+                out.append({"run": run.name, "root": run.root, "source": run.source, "facts": values})
+            else:
+                click.echo(f"== {run.name} ({run.source})\n{_facts_table(values)}\n")
+        if fmt == "json":
+            click.echo(json.dumps({"lossrules_version": __version__, "runs": out}, indent=2, default=_json_default))
+        return EXIT_OK
+
+    _guarded(ctx, body)
+
+
+def _json_default(value):
+    """JSON for numpy scalars and non-finite floats (as null)."""
+    import math
+
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)

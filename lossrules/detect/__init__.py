@@ -18,6 +18,16 @@ _POSITIVE_ROLES = ("train_loss", "val_loss", "grad_norm", "lr")
 
 def facts(run: Run, settings: DetectorSettings | None = None) -> dict[str, Any]:
     """Every fact about one run, named ``<role>.<fact>``, ``gap.*``, ``run.*`` or ``hparams.*``."""
+    import numpy as np
+
+    from .series import finite_only
+
+    settings = settings or DetectorSettings()
+    with np.errstate(all="ignore"):
+        return finite_only(_facts(run, settings))
+
+
+def _facts(run: Run, settings: DetectorSettings) -> dict[str, Any]:
     from .chance import chance_facts
     from .gap import gap_facts
     from .gradients import gradient_facts
@@ -25,7 +35,6 @@ def facts(run: Run, settings: DetectorSettings | None = None) -> dict[str, Any]:
     from .schedule import schedule_facts
     from .series import series_facts
 
-    settings = settings or DetectorSettings()
     curves = _curves(run, settings)
     out: dict[str, Any] = {}
     for role, curve in curves.items():

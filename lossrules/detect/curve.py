@@ -58,13 +58,22 @@ class Curve:
 
     @cached_property
     def smooth(self) -> np.ndarray:
-        """Rolling median of y (robust to spikes), then a rolling mean of the same width."""
+        """Rolling median of y (robust to spikes), then a rolling mean of the same width.
+
+        Near the ends, where the window would run past the data, a robust (Theil-Sen) line
+        through the first or last window of points takes over, so a trend is not flattened.
+        """
         from scipy.ndimage import median_filter, uniform_filter1d
 
         if self.n < 3:
             return self.y.copy()
         width = min(self.window, self.n if self.n % 2 else self.n - 1)
-        return uniform_filter1d(median_filter(self.y, size=width, mode="nearest"), size=width, mode="nearest")
+        out = uniform_filter1d(median_filter(self.y, size=width, mode="nearest"), size=width, mode="nearest")
+        if self.n >= 2 * width:
+            half = width
+            out[:half] = _line(self.progress[:width], self.y[:width], self.progress[:half])
+            out[-half:] = _line(self.progress[-width:], self.y[-width:], self.progress[-half:])
+        return out
 
     @cached_property
     def residual(self) -> np.ndarray:
@@ -80,6 +89,26 @@ class Curve:
         if self.log:
             return float(np.expm1(delta))
         return float(delta / self.level) if self.level > 0 else None
+
+    @cached_property
+    def scale_floor(self) -> float:
+        """0.01% of the level on y's scale: differences below it are round-off, not signal."""
+        return 1e-4 * (1.0 if self.log else max(self.level, 1e-12))
+
+    def best_index(self) -> int:
+        """First index where the smoothed curve is at its best (ties within round-off go first)."""
+        good = self.goodness(self.smooth)
+        hits = np.flatnonzero(good <= np.nanmin(good) + 1e-3 * self.scale_floor) if np.isfinite(good).any() else []
+        return int(hits[0]) if len(hits) else 0
+
+    @cached_property
+    def residual_scale(self) -> float:
+        """Robust scale of the residuals on y's scale, floored at 0.01% of the level.
+
+        The floor keeps a perfectly clean curve (a synthetic or deterministic one) from turning
+        round-off into infinite z-scores.
+        """
+        return max(robust_scale(self.residual), self.scale_floor)
 
     @cached_property
     def noise(self) -> float:
@@ -104,6 +133,16 @@ class Curve:
     def goodness(self, y: np.ndarray) -> np.ndarray:
         """y oriented so that smaller is better."""
         return -y if self.higher_is_better else y
+
+
+def _line(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """A Theil-Sen line through (x, y), evaluated at ``at``."""
+    from scipy.stats import theilslopes
+
+    if np.ptp(x) == 0:
+        return np.full(len(at), np.median(y))
+    fit = theilslopes(y, x)
+    return fit.intercept + fit.slope * at
 
 
 def _group_median(sorted_values: np.ndarray, idx: np.ndarray, edges: np.ndarray) -> np.ndarray:

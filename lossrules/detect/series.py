@@ -78,8 +78,7 @@ def level(curve: Curve) -> dict:
     """Where the curve is best, how far the end is from the best, and how much it improved."""
     if curve.n < curve.settings.min_points:
         return {}
-    good = curve.goodness(curve.smooth)
-    best = int(np.argmin(good))
+    best = curve.best_index()
     kind = "argmax" if curve.higher_is_better else "argmin"
     out = {f"{kind}_step": int(curve.x[best]), f"{kind}_fraction": float(curve.progress[best])}
     if not curve.higher_is_better and curve.log:
@@ -131,12 +130,15 @@ def noise(curve: Curve) -> dict:
     if curve.n < settings.min_points:
         return {}
     out = {"noise": curve.noise}
-    turns = np.diff(np.sign(np.diff(curve.smooth)))
-    out["reversal_rate"] = float(np.count_nonzero(turns) / max(len(turns), 1))
+    steps = np.diff(curve.smooth)
+    tiny = 1e-9 * max(1.0, float(np.abs(curve.smooth).max()))
+    directions = np.sign(steps[np.abs(steps) > tiny])
+    out["reversal_rate"] = float(np.count_nonzero(np.diff(directions)) / max(len(steps) - 1, 1))
     early = curve.residual[curve.progress <= settings.edge_fraction]
     late = curve.residual[curve.progress >= 1.0 - settings.edge_fraction]
-    if min(len(early), len(late)) >= settings.min_points and robust_scale(early) > 0:
-        out["oscillation_growth"] = robust_scale(late) / robust_scale(early)
+    if min(len(early), len(late)) >= settings.min_points:
+        floor = curve.scale_floor
+        out["oscillation_growth"] = max(robust_scale(late), floor) / max(robust_scale(early), floor)
     return out
 
 
@@ -165,7 +167,7 @@ def divergence(curve: Curve) -> dict:
     if curve.n < settings.min_points:
         return {}
     rise = curve.smooth - np.minimum.accumulate(curve.smooth)
-    lowest = int(np.argmin(curve.smooth))
+    lowest = curve.best_index()
     out = {}
     final, peak = curve.relative(float(curve.smooth[-1] - curve.smooth[lowest])), curve.relative(float(rise.max()))
     if final is not None and peak is not None:
@@ -183,10 +185,7 @@ def spikes(curve: Curve) -> dict:
     settings = curve.settings
     if curve.n < settings.min_points:
         return {}
-    scale = robust_scale(curve.residual)
-    if scale <= 0:
-        return {"spike_count": 0, "spike_fraction": 0.0}
-    z = (curve.residual - np.median(curve.residual)) / scale
+    z = (curve.residual - np.median(curve.residual)) / curve.residual_scale
     hits = np.flatnonzero(z > settings.spike_z)
     out = {"spike_count": int(len(hits)), "spike_fraction": float(len(hits) / curve.n), "spike_max_z": float(z.max())}
     if len(hits):
@@ -209,7 +208,13 @@ GROUPS = {
 def series_facts(role: str, curve: Curve) -> dict:
     """All per-series facts of one role's curve, named ``<role>.<fact>``."""
     out = {}
-    for function, roles in GROUPS.values():
-        if role in roles:
-            out.update({f"{role}.{k}": v for k, v in function(curve).items()})
-    return out
+    with np.errstate(all="ignore"):
+        for function, roles in GROUPS.values():
+            if role in roles:
+                out.update({f"{role}.{k}": v for k, v in function(curve).items()})
+    return finite_only(out)
+
+
+def finite_only(facts: dict) -> dict:
+    """Drop facts whose computation overflowed to NaN or infinity: they abstain instead."""
+    return {k: v for k, v in facts.items() if not (isinstance(v, float) and not np.isfinite(v))}
