@@ -117,7 +117,11 @@ def _trend(progress: np.ndarray, y: np.ndarray, min_points: int) -> tuple[float,
 
     if len(y) < min_points or np.ptp(progress) == 0:
         return None
-    slope = theilslopes(y, progress).slope
+    spread = float(np.ptp(y))
+    if not spread > 1e-9 * max(1.0, float(np.abs(y).max())):
+        return 0.0, 1.0, 0.0  # flat up to round-off
+    y = np.round((y - y[0]) / (spread * 1e-9))  # round-off must not break or make ties
+    slope = theilslopes(y, progress).slope * spread * 1e-9
     tau, p = kendalltau(progress, y)
     if not np.isfinite(tau):
         return float(slope), 1.0, 0.0
@@ -175,8 +179,7 @@ def divergence(curve: Curve) -> dict:
     after = curve.progress > curve.progress[lowest]
     scale = 1.0 if curve.log else max(curve.level, 1e-12)
     above = after & (rise > settings.plateau_tolerance * scale)
-    if after.any():
-        out["rise_duration"] = float(np.diff(curve.progress, prepend=0.0)[above].sum())
+    out["rise_duration"] = float(np.diff(curve.progress, prepend=0.0)[above].sum()) if after.any() else 0.0
     return out
 
 

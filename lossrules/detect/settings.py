@@ -37,8 +37,8 @@ class DetectorSettings:
     """...nor does progress within this many standard errors of the smoothed curve's noise."""
     edge_fraction: float = 0.2
     """Early and late windows (first and last 20% of progress) for early/late comparisons."""
-    chance_tolerance: float = 0.05
-    """An initial loss within 5% of ln(C) for an integer C makes C the inferred class count."""
+    chance_tolerance: float = 0.02
+    """An initial loss within 2% of ln(C) for a whole C makes C the inferred class count."""
     max_classes: int = 1000
     """Largest class count inferred from the initial loss."""
 
