@@ -69,10 +69,10 @@ class Curve:
             return self.y.copy()
         width = min(self.window, self.n if self.n % 2 else self.n - 1)
         out = uniform_filter1d(median_filter(self.y, size=width, mode="nearest"), size=width, mode="nearest")
-        if self.n >= 2 * width:
-            half = width
-            out[:half] = _line(self.progress[:width], self.y[:width], self.progress[:half])
-            out[-half:] = _line(self.progress[-width:], self.y[-width:], self.progress[-half:])
+        if self.n >= width + 2:
+            edge = min(width, self.n // 2)
+            out[:edge] = _line(self.progress[:width], self.y[:width], self.progress[:edge])
+            out[-edge:] = _line(self.progress[-width:], self.y[-width:], self.progress[-edge:])
         return out
 
     @cached_property

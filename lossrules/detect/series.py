@@ -32,7 +32,7 @@ FACTS = [
     Fact("argmax_step", "step", "step where the smoothed curve is highest (best accuracy)", "fewer than min_points finite points", ACC_ROLES),
     Fact("argmax_fraction", "run fraction", "where the smoothed maximum falls", "fewer than min_points finite points", ACC_ROLES),
     Fact("improvement", "fraction", "relative improvement of the smoothed curve from start to end (losses: fall, accuracies: rise)", "fewer than min_points points or no positive level", CURVE_ROLES),
-    Fact("tail_improvement", "fraction", "relative improvement over the tail (last tail_fraction of progress)", "fewer than min_tail_points points in the tail", CURVE_ROLES),
+    Fact("tail_improvement", "fraction", "relative improvement of the smoothed curve over the tail (last tail_fraction of progress)", "fewer than 2 points in the tail, or fewer than min_points in all", CURVE_ROLES),
     Fact("slope", "log-units per run", "Theil-Sen slope against run progress (0..1), on log values for positive series: -0.69 = halved over the run", "fewer than min_points points", CURVE_ROLES),
     Fact("slope_p", "p-value", "Mann-Kendall (Kendall tau) p-value that the whole curve trends", "fewer than min_points points", CURVE_ROLES),
     Fact("tau", "-1..1", "Kendall tau of the curve against progress", "fewer than min_points points", CURVE_ROLES),
@@ -91,7 +91,7 @@ def level(curve: Curve) -> dict:
 def _improvement(curve: Curve, name: str, start: float) -> dict:
     """Relative improvement of the smoothed curve from ``start`` (progress) to the end."""
     keep = curve.progress >= start
-    if keep.sum() < curve.settings.min_tail_points:
+    if keep.sum() < 2:
         return {}
     seg = curve.goodness(curve.smooth[keep])
     delta = float(seg[0] - seg[-1])
