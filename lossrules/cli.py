@@ -59,9 +59,10 @@ def main(ctx: click.Context, debug: bool) -> None:
     """Why won't my loss go down? Diagnose training runs from the logs they left behind.
 
     \b
-    Exit status:
-      0  success
-      2  usage error, or no run could be read
+    Exit status (diagnose, audit):
+      0  no finding at or above --fail-on (default: error)
+      1  findings at or above --fail-on
+      2  usage or input error, or no run could be read
     """
     ctx.ensure_object(dict)["debug"] = debug
 
@@ -164,3 +165,206 @@ def _json_default(value):
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return str(value)
+
+
+def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or "." not in key:
+            raise click.BadParameter(f"'{item}': expected RULE_ID.PARAM=VALUE", param_hint="--set")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def report_options(func):
+    """Options shared by diagnose and audit."""
+    decorators = [
+        click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "markdown", "html"]), default="text", show_default=True),
+        click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically) instead of stdout."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: lossrules.toml or [tool.lossrules] in pyproject.toml)."),
+        click.option("--select", multiple=True, metavar="RULE", help="Only these rules (id, id prefix, or cause)."),
+        click.option("--ignore", multiple=True, metavar="RULE", help="Skip these rules (id, id prefix, or cause)."),
+        click.option("--set", "sets", multiple=True, metavar="RULE.PARAM=VALUE", help="Override a rule parameter."),
+        click.option("--metric", "metrics", multiple=True, metavar="ROLE=TAG", help="Bind a role to a tag."),
+        click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra rule folder (repeatable)."),
+        click.option("--min-severity", type=click.Choice(["info", "warning", "error"]), help="Hide findings below this severity."),
+        click.option("--fail-on", type=click.Choice(["warning", "error"]), help="Exit 1 when a finding reaches this severity (default: error)."),
+        click.option("-q", "--quiet", is_flag=True, help="No output on stdout; only the exit status (and errors)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _options(config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on, jobs=None):
+    from .config import options, read_config
+
+    return options(
+        read_config(config_file),
+        rules=rule_dirs,
+        select=select,
+        ignore=ignore,
+        params=_parse_sets(sets),
+        metrics=_parse_metrics(metrics),
+        min_severity=min_severity,
+        fail_on=fail_on,
+        jobs=jobs,
+    )
+
+
+def _emit(diagnoses, opts, fmt: str, output: str | None, quiet: bool, *, audit: bool, why: bool = False) -> int:
+    """Write the report and compute the exit status."""
+    from .model import SEVERITY_RANK
+    from .report import render
+
+    text = render(diagnoses, fmt, audit=audit, why=why, min_severity=opts.min_severity)
+    if output:
+        from .output import atomic_open
+
+        with atomic_open(output) as fh:
+            fh.write(click.unstyle(text))
+    elif not quiet:
+        click.echo(text, nl=False)
+    if diagnoses and all(d.error for d in diagnoses):
+        return EXIT_INPUT
+    floor = SEVERITY_RANK[opts.fail_on]
+    failing = any(SEVERITY_RANK[f.severity] >= floor and f.cause != "inconclusive" for d in diagnoses for f in d.findings)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--why", is_flag=True, help="Show the rule chain behind each finding: symptoms, comparisons, values.")
+@report_options
+@click.pass_context
+def diagnose(ctx, paths, why, fmt, output, config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on, quiet):
+    """Post-mortem of the runs under PATHS: verdict, ranked findings, evidence and remedies."""
+
+    def body() -> int:
+        from .ingest import iter_runs
+        from .pipeline import diagnose_run
+
+        opts = _options(config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on)
+        ruleset, settings = opts.ruleset(), opts.settings()
+        diagnoses = [diagnose_run(run, ruleset, settings) for path in paths for run in iter_runs(path, metrics=dict(opts.metrics))]
+        return _emit(diagnoses, opts, fmt, output, quiet, audit=False, why=why)
+
+    _guarded(ctx, body)
+
+
+@main.command()
+@click.argument("roots", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
+@click.option("--dask", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786), or 'local' for a LocalCluster.")
+@report_options
+@click.pass_context
+def audit(ctx, roots, jobs, dask, fmt, output, config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on, quiet):
+    """Batch audit of every run under ROOTS: one row per run, worst first, and a verdict summary."""
+
+    def body() -> int:
+        from .audit import audit as run_audit
+        from .audit import work_items
+
+        opts = _options(config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on, jobs)
+        opts.ruleset()  # a broken rule file is reported before any work starts
+        items, failed = work_items(roots)
+        results = list(failed)
+        show = sys.stderr.isatty() and not quiet
+        try:
+            with click.progressbar(length=len(items), label="auditing", file=sys.stderr, hidden=not show) as bar:
+                for diagnosis in run_audit(items, opts, dask=dask):
+                    results.append(diagnosis)
+                    bar.update(1)
+        except KeyboardInterrupt:
+            click.echo(f"lossrules: interrupted after {len(results)} of {len(items)} run(s); reporting those", err=True)
+            _emit(results, opts, fmt, output, quiet, audit=True)
+            sys.exit(130)
+        return _emit(results, opts, fmt, output, quiet, audit=True)
+
+    _guarded(ctx, body)
+
+
+@main.group()
+def rules() -> None:
+    """List, show, check and document the rules."""
+
+
+def _ruleset_for(rule_dirs: tuple[str, ...]):
+    from .engine.load import load_ruleset
+
+    return load_ruleset(extra=rule_dirs)
+
+
+@rules.command("list")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra rule folder.")
+@click.pass_context
+def rules_list(ctx, rule_dirs) -> None:
+    """One line per rule: id, cause or symptom, severity, title."""
+
+    def body() -> int:
+        from .report.runs import format_table
+
+        ruleset = _ruleset_for(rule_dirs)
+        table = [("id", "cause", "severity", "title")]
+        table += [(r.id, r.cause or f"symptom:{r.symptom}", r.severity if r.cause else "-", r.title) for r in ruleset.causes + ruleset.symptoms]
+        click.echo(format_table(table))
+        return EXIT_OK
+
+    _guarded(ctx, body)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra rule folder.")
+@click.pass_context
+def rules_show(ctx, rule_id, rule_dirs) -> None:
+    """The documentation of one rule."""
+
+    def body() -> int:
+        from .engine.docs import rule_markdown
+
+        click.echo(rule_markdown(_ruleset_for(rule_dirs).get(rule_id), heading="#"), nl=False)
+        return EXIT_OK
+
+    _guarded(ctx, body)
+
+
+@rules.command("check")
+@click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True))
+@click.option("--alone", is_flag=True, help="Check the folders without the shipped rules (no shared symptoms).")
+@click.pass_context
+def rules_check(ctx, folders, alone) -> None:
+    """Validate rule folders: structure, expressions, fact names, parameters, cycles."""
+
+    def body() -> int:
+        from .engine.load import load_ruleset
+
+        ruleset = load_ruleset(folders, include_builtin=False) if alone else load_ruleset(extra=folders)
+        click.echo(f"ok: {len(ruleset.rules)} rule(s) valid ({len(ruleset.causes)} cause, {len(ruleset.symptoms)} symptom)")
+        return EXIT_OK
+
+    _guarded(ctx, body)
+
+
+@rules.command("docs")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@click.pass_context
+def rules_docs(ctx, output) -> None:
+    """The rules reference in Markdown, generated from the rule files."""
+
+    def body() -> int:
+        from .engine.docs import reference
+        from .engine.load import load_ruleset
+
+        text = reference(load_ruleset())
+        if output:
+            from .output import atomic_open
+
+            with atomic_open(output) as fh:
+                fh.write(text)
+        else:
+            click.echo(text, nl=False)
+        return EXIT_OK
+
+    _guarded(ctx, body)

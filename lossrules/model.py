@@ -138,6 +138,8 @@ class Diagnosis:
     metrics: Mapping[str, str] = field(default_factory=dict)
     facts: Mapping[str, Any] = field(default_factory=dict)
     error: str | None = None
+    steps: int | None = None
+    symptom_checks: Mapping[str, tuple] = field(default_factory=dict)
 
     @property
     def top(self) -> Finding | None:

@@ -20,9 +20,13 @@ _TEMPLATE = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 def diagnose_facts(facts: Mapping[str, Any], ruleset: RuleSet, run: Run | None = None) -> Diagnosis:
     """The diagnosis of one run from its facts."""
     symptoms: dict[str, Any] = {}
+    symptom_checks: dict[str, tuple] = {}
     not_applicable = []
     for rule in ruleset.symptoms:
-        value = _condition(rule, facts, symptoms)
+        trace: list = []
+        value = _condition(rule, facts, symptoms, trace)
+        if value is True:
+            symptom_checks.setdefault(rule.symptom, tuple(trace))
         previous = symptoms.get(rule.symptom, False)
         symptoms[rule.symptom] = True if value is True or previous is True else (UNKNOWN if UNKNOWN in (value, previous) else False)
     findings = []
@@ -45,6 +49,8 @@ def diagnose_facts(facts: Mapping[str, Any], ruleset: RuleSet, run: Run | None =
         not_applicable=tuple(not_applicable),
         metrics=run.roles if run else {},
         facts=dict(facts),
+        steps=facts.get("run.steps"),
+        symptom_checks=symptom_checks,
     )
 
 

@@ -45,6 +45,20 @@ def _nothing_found(path, tree: Tree) -> str:
     )
 
 
+def find_claims(path: str | os.PathLike) -> list[Claim]:
+    """The runs under ``path`` as claims (cheap: no file is parsed), for work split across processes."""
+    tree = Tree.at(path)
+    claims = discover(tree)
+    if not claims:
+        raise NoRunsFound(_nothing_found(path, tree))
+    return claims
+
+
+def read_claim(path: str | os.PathLike, claim: Claim, *, metrics: Mapping[str, str] | None = None) -> list[Run]:
+    """Read one claimed run (possibly several, for a CSV appended by several runs)."""
+    return list(_read_claim(claim, Tree.at(path), os.fspath(path), load_table(), metrics))
+
+
 def _read_claim(claim: Claim, tree: Tree, root: str, table: RoleTable, metrics) -> Iterator[Run]:
     reader = reader_for(claim.format)
     try:

@@ -1,0 +1,89 @@
+"""Terminal reports: a post-mortem per run, or a table of many runs with a verdict summary."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Sequence
+
+import click
+
+from ..engine.evaluate import format_value
+from ..model import Diagnosis, Finding
+from . import visible
+from .runs import format_table
+from .table import rows
+
+_COLORS = {"error": "red", "warning": "yellow", "info": "blue", "healthy": "green", "inconclusive": "magenta"}
+
+
+def render_text(diagnoses: Sequence[Diagnosis], *, audit: bool, why: bool = False, min_severity: str = "info") -> str:
+    if audit:
+        return audit_table(diagnoses)
+    return "\n\n".join(post_mortem(d, why=why, min_severity=min_severity) for d in diagnoses) + "\n"
+
+
+def _verdict_style(verdict: str) -> str:
+    color = _COLORS.get(verdict, "red" if verdict == "error" else "yellow")
+    return click.style(verdict.upper(), fg=color, bold=True)
+
+
+def post_mortem(d: Diagnosis, *, why: bool = False, min_severity: str = "info") -> str:
+    """The report on one run: verdict, ranked findings with evidence and remedies, what was not checked."""
+    where = d.run if d.run != "." else d.root
+    lines = [click.style(f"run: {where}", bold=True) + (f"  ({d.source})" if d.source else "")]
+    if d.error:
+        lines.append(f"verdict: {_verdict_style('error')}  {d.error}")
+        return "\n".join(lines)
+    lines.append(f"verdict: {_verdict_style(d.verdict)}")
+    if d.metrics:
+        lines.append("metrics: " + ", ".join(f"{role}={tag}" for role, tag in d.metrics.items()))
+    shown = [f for f in visible(d, min_severity) if f.cause != "inconclusive" or f.severity != "info"]
+    for rank, finding in enumerate(shown, 1):
+        lines += [""] + _finding(rank, finding, d, why)
+    advice = [f for f in d.findings if f.cause == "inconclusive" and f.severity == "info"]
+    if advice:
+        lines += ["", "not checked:"] + [f"  - {f.title}. {f.remedies[0] if f.remedies else ''}".rstrip() for f in advice]
+    if not shown:
+        lines += ["", "no finding at warning or above: the curves look like a healthy run."]
+    if why and d.suppressed:
+        lines += ["", "suppressed (explained by a higher-ranked finding):"]
+        lines += [f"  - {f.rule} ({f.cause}), explained by {f.suppressed_by}" for f in d.suppressed]
+    if why and d.not_applicable:
+        lines += ["", f"not applicable (facts not logged): {', '.join(d.not_applicable)}"]
+    return "\n".join(lines)
+
+
+def _finding(rank: int, f: Finding, d: Diagnosis, why: bool) -> list[str]:
+    severity = click.style(f.severity, fg=_COLORS[f.severity])
+    lines = [f"{rank}. {severity} {click.style(f.cause, bold=True)} (confidence {f.confidence:.2f}): {f.title}  [{f.rule}]"]
+    if f.step is not None:
+        lines.append(f"   at step {f.step:,}")
+    evidence = [f"{name} = {format_value(value)}" for name, value in f.evidence.items() if value is not None]
+    if evidence:
+        lines.append("   evidence: " + "; ".join(evidence))
+    if f.remedies:
+        lines.append("   what to do:")
+        lines += [f"     - {text}" for text in f.remedies]
+    if why:
+        lines.append(f"   why it matters: {f.why}")
+        lines.append("   because:")
+        for name in f.symptoms:
+            lines.append(f"     symptom.{name}:")
+            lines += [f"       {_check(c)}" for c in d.symptom_checks.get(name, ())]
+        lines += [f"     {_check(c)}" for c in f.checks]
+    return lines
+
+
+def _check(c) -> str:
+    mark = {True: "yes", False: "no"}.get(c.result, "n/a") if isinstance(c.result, bool) else "n/a"
+    return f"{c.text}: {format_value(c.left)} {c.op} {format_value(c.right)} -> {mark}"
+
+
+def audit_table(diagnoses: Sequence[Diagnosis]) -> str:
+    """One line per run, worst first, then counts per verdict."""
+    table = [("run", "source", "steps", "verdict", "severity", "conf", "top finding")]
+    for row in rows(diagnoses):
+        name = row["run"] if row["run"] != "." else row["root"]
+        table.append((name, row["source"], str(row["steps"]), row["verdict"], row["severity"], row["confidence"], row["error"] or row["top_finding"]))
+    counts = Counter(d.verdict for d in diagnoses)
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in counts.most_common())
+    return format_table(table) + f"\n\n{len(diagnoses)} run(s): {summary}\n"
