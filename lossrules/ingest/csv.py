@@ -1,10 +1,336 @@
-"""Placeholder: being written."""
+"""Delimited-text training logs: Keras ``CSVLogger``, pandas history dumps, YOLO ``results.csv``.
+
+A ``.csv``/``.tsv``/``.txt``/``.log`` file is a run when its first line looks like the header of a
+training log (a column such as ``epoch`` or ``step``, or a name holding ``loss``, ``acc``, ``lr``,
+``mAP``...). Each row gives one point to every column filled in it: an empty or ``NA`` cell was not
+logged, while ``nan`` and ``inf`` are logged non-finite values. The x-axis is the ``step`` column,
+else ``epoch``, else ``iteration``, else the row number. A file that several runs appended to (the
+counter goes back, or the header is written again) is split into runs ``<file>#1``, ``<file>#2``...
+
+The table helpers (:func:`read_header`, :func:`read_table`, :func:`whole_numbers`,
+:func:`wide_run`, :func:`read_hparams`) also serve the Lightning reader, whose ``metrics.csv`` is
+the same kind of file.
+"""
+from __future__ import annotations
+
+import csv
+import posixpath
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping, Sequence
+
+import numpy as np
+
+from ..model import InputError
+from .discover import Claim, Folder
+from .frame import RawRun, long_points, newest
+from .hparams import load_yaml
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 FORMAT = "csv"
+KERAS_FORMAT = "keras_csv"
+SUFFIXES = (".csv", ".tsv", ".txt", ".log")
+HPARAMS_FILES = ("args.yaml", "hparams.yaml", "hyp.yaml", "opt.yaml")
+MISSING = ("", "NA", "N/A", "null", "None")
+# Counter columns that can be the x-axis, in order of preference, with what one row stands for.
+COUNTERS = (("step", "step"), ("global_step", "step"), ("epoch", "epoch"), ("iteration", "step"), ("iter", "step"))
+DELIMITERS = (",", "\t", ";")
+_PEEK_BYTES = 1 << 16
+_LOG_WORD = re.compile(
+    r"(.*loss(es)?|.*acc|.*accuracy|lr\d*|learning|metrics?|map\d*|f1|auc|precision|recall|perplexity|ppl"
+    r"|bleu|rouge\w*|wer|cer|m?iou|dice|mae|mse|rmse|nll|kld?|elbo|reward|epochs?|steps?|iteration|iter)"
+)
+_NOT_A_NAME = re.compile(r"(^|\s)[-+.]?\d|=")
+_KERAS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FIELDS_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+Column = tuple[np.ndarray, np.ndarray]  # (values, present) over the data rows
 
 
-def claim(folder):
-    return []
+@dataclass
+class Table:
+    """A delimited log read as numbers: its numeric columns over the data rows, and their layout.
+
+    Data rows are the lines after the header that are neither blank nor a repeated header;
+    ``lines`` gives each one's line in the file and ``block`` how many repeated headers precede it.
+    ``notes`` say what was ignored (non-numeric, unnamed or repeated columns, a non-UTF-8 file).
+    """
+
+    names: list[str]
+    columns: dict[str, Column]
+    lines: np.ndarray
+    block: np.ndarray
+    notes: list[str]
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
 
 
-def read(claim, tree):
-    return []
+def text_encoding(data: bytes, rel: str) -> tuple[str, list[str]]:
+    """How to decode a log: UTF-8 (a BOM is dropped) when valid, else Latin-1 with a note saying so.
+
+    The whole file is checked here because the table parser only decodes the cells it keeps as text.
+    """
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "latin-1", [f"{rel}: not UTF-8; read as Latin-1"]
+    return "utf-8-sig", []
+
+
+def split_header(data: bytes, encoding: str) -> tuple[str, list[str]]:
+    """The delimiter (the most frequent of comma, tab, semicolon) and stripped names of the first line."""
+    line = data.partition(b"\n")[0].decode(encoding, errors="replace").rstrip("\r")
+    sep = max(DELIMITERS, key=line.count)
+    return sep, [name.strip() for name in next(csv.reader([line], delimiter=sep), [])]
+
+
+def read_header(tree, rel: str) -> list[str] | None:
+    """The column names on a file's first line, or None (with a tree note) if it cannot be read."""
+    try:
+        head = tree.read_bytes(rel, _PEEK_BYTES)
+    except InputError as exc:
+        tree.notes.append(str(exc))
+        return None
+    return split_header(head, "utf-8-sig")[1]
+
+
+def looks_like_log(names: Sequence[str], single_column_ok: bool = True) -> bool:
+    """True when column names read as a training log's header (not a data row, not free text).
+
+    An unnamed column (a saved pandas index) is allowed; one name must be a training-log word
+    (``epoch``, ``step``, ``*loss``, ``acc``, ``lr``, ``mAP``...), matched per word of the name.
+    """
+    named = [n for n in names if n]
+    if not named or any(len(n) > 100 or _NOT_A_NAME.search(n) for n in named):
+        return False
+    if len(names) == 1 and (not single_column_ok or " " in names[0]):
+        return False
+    words = (w for n in named for w in re.split(r"[^a-z0-9]+", n.lower()))
+    return any(_LOG_WORD.fullmatch(w) for w in words)
+
+
+def claim(folder: Folder) -> list[Claim]:
+    """Each unclaimed text file of this folder whose header reads as a training log."""
+    extras = tuple(folder.join(f) for f in folder.files if f in HPARAMS_FILES)
+    claims = []
+    for name in folder.files:
+        suffix = posixpath.splitext(name)[1].lower()
+        if suffix not in SUFFIXES:
+            continue
+        names = read_header(folder.tree, folder.join(name))
+        # Free-text logs (.txt, .log) are common; a log table there needs a real delimiter.
+        if names is not None and looks_like_log(names, single_column_ok=suffix in (".csv", ".tsv")):
+            claims.append(Claim(folder.join(name), FORMAT, (folder.join(name),), extras))
+    return claims
+
+
+def read_table(tree, rel: str) -> Table:
+    """Parse a delimited log: numbers by the C parser, text columns checked cell by cell."""
+    data = tree.read_bytes(rel)
+    encoding, notes = text_encoding(data, rel)
+    sep, names = split_header(data, encoding)
+    if not any(names):
+        raise InputError(f"{rel}: no header on the first line")
+    cells = _parse(data, encoding, sep, len(names), rel)
+    header = _repeated_headers(cells, names)
+    rows = ~header & cells.notna().any(axis=1).to_numpy(dtype=bool)
+    if not rows.any():
+        raise InputError(f"{rel}: only a header, no rows")
+    columns, ignored = _numeric_columns(cells, names, rows, rel)
+    return Table(names, columns, np.flatnonzero(rows) + 2, np.cumsum(header)[rows], notes + ignored)
+
+
+def _parse(data: bytes, encoding: str, sep: str, width: int, rel: str) -> "pd.DataFrame":
+    """The rows after the header, one column per name: numbers where a column parses, else text.
+
+    Empty and ``NA`` cells are missing; ``nan`` is not, so a column holding it stays text and is
+    converted by :func:`_numbers`. Blank lines stay as empty rows to keep the line numbers.
+    """
+    import io
+    import warnings
+
+    import pandas as pd
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            return pd.read_csv(
+                io.BytesIO(data), encoding=encoding, sep=sep, header=None, skiprows=1, names=range(width), index_col=False,
+                na_values=list(MISSING), keep_default_na=False, skip_blank_lines=False,
+            )
+    except pd.errors.ParserWarning:
+        raise InputError(f"{rel}: line 2 has more fields than the header ({width})") from None
+    except pd.errors.ParserError as exc:
+        raise InputError(_parse_error(rel, exc)) from None
+
+
+def _parse_error(rel: str, exc: Exception) -> str:
+    match = _FIELDS_ERROR.search(str(exc))
+    if match:
+        expected, line, saw = match.groups()
+        return f"{rel}: line {line} has {saw} fields, the header has {expected}"
+    return f"{rel}: cannot parse as a delimited table ({str(exc).strip().splitlines()[-1]})"
+
+
+def _repeated_headers(cells: "pd.DataFrame", names: list[str]) -> np.ndarray:
+    """Rows that repeat the header (every cell its column's name): each starts a new run."""
+    import pandas as pd
+
+    header = np.ones(len(cells), dtype=bool)
+    for j, name in enumerate(names):
+        if not pd.api.types.is_string_dtype(cells[j]) and not pd.api.types.is_object_dtype(cells[j]):
+            return np.zeros(len(cells), dtype=bool)
+        header &= (cells[j].astype(str).str.strip() == name).to_numpy(dtype=bool)
+    return header
+
+
+def _numeric_columns(cells: "pd.DataFrame", names: list[str], rows: np.ndarray, rel: str) -> tuple[dict[str, Column], list[str]]:
+    """Each named numeric column over the data rows, and notes on the columns ignored."""
+    columns: dict[str, Column] = {}
+    unnamed, repeated, text = [], [], []
+    for j, name in enumerate(names):
+        if not name:
+            unnamed.append(str(j + 1))
+        elif name in columns or name in text:
+            repeated.append(name)
+        else:
+            parsed = _numbers(cells[j][rows])
+            if parsed is None:
+                text.append(name)
+            else:
+                columns[name] = parsed
+    notes = []
+    for what, items in (("non-numeric", text), ("repeated", repeated)):
+        if items:
+            notes.append(f"{rel}: {what} column(s) ignored: {', '.join(repr(n) for n in items)}")
+    if unnamed:
+        notes.append(f"{rel}: column(s) without a name ignored (column {', '.join(unnamed)})")
+    return columns, notes
+
+
+def _numbers(cells: "pd.Series") -> Column | None:
+    """(values, present) of one parsed column, or None if a filled cell is not a number."""
+    import pandas as pd
+
+    if pd.api.types.is_bool_dtype(cells):
+        return None
+    if pd.api.types.is_numeric_dtype(cells):
+        values = cells.to_numpy(dtype=np.float64, na_value=np.nan)
+        return values, ~np.isnan(values)
+    text = np.strings.strip(cells.fillna("").to_numpy(dtype=str))
+    missing = np.isin(text, MISSING)
+    try:
+        values = np.where(missing, "nan", text).astype(np.float64)
+    except ValueError:
+        return None
+    return values, ~missing
+
+
+def whole_numbers(column: Column) -> np.ndarray | None:
+    """The column as int64 when every row holds a finite whole number (a usable counter), else None."""
+    values, present = column
+    if not present.all() or not np.isfinite(values).all() or (values != np.round(values)).any():
+        return None
+    if len(values) and np.abs(values).max() >= 2.0**62:
+        return None
+    return values.astype(np.int64)
+
+
+def wide_run(
+    name: str, source: str, files: tuple[str, ...], steps: np.ndarray, series: Mapping[str, Column],
+    *, per: str, hparams: dict, notes: list[str],
+) -> RawRun:
+    """A run from a wide table: one series per column filled at least once, last value per step."""
+    logged = {tag: column for tag, column in series.items() if column[1].any()}
+    tags, codes, step, value, wall = long_points(steps, logged)
+    keep = newest(codes, step)
+    return RawRun(name, source, files, tags, codes[keep], step[keep], value[keep], wall[keep], hparams, notes, per=per)
+
+
+def read_hparams(tree, extras: Sequence[str]) -> tuple[dict, list[str]]:
+    """Hyperparameters merged from the side YAML files, and notes on those that could not be read."""
+    hparams: dict = {}
+    notes: list[str] = []
+    for rel in extras:
+        try:
+            values, problems = load_yaml(tree.read_bytes(rel), rel)
+        except InputError as exc:
+            values, problems = {}, [str(exc)]
+        hparams.update(values)
+        notes.extend(problems)
+    return hparams, notes
+
+
+def is_keras(names: Sequence[str]) -> bool:
+    """True for a Keras ``CSVLogger`` header: ``epoch`` first, then Keras metric names with ``loss``."""
+    return (
+        len(names) > 1 and names[0] == "epoch" and "loss" in names
+        and all(_KERAS_NAME.fullmatch(n) for n in names[1:])
+    )
+
+
+def read(claim: Claim, tree) -> list[RawRun]:
+    """The run(s) in one delimited log file: one per block of rows where the counter runs forward."""
+    rel = claim.files[0]
+    table = read_table(tree, rel)
+    columns = table.columns
+    if not columns:
+        raise InputError(f"{rel}: no numeric column")
+    hparams, hp_notes = read_hparams(tree, claim.extras)
+    axis, counter, per, why = _axis(columns)
+    pieces, reason = _pieces(table, axis, counter, strict=per != "epoch")
+    source = KERAS_FORMAT if is_keras(table.names) else FORMAT
+    series = {tag: column for tag, column in columns.items() if tag != axis}
+    if not series:
+        raise InputError(f"{rel}: no numeric column besides {axis}")
+    runs = []
+    for i, (start, stop) in enumerate(pieces, 1):
+        run_notes = [*table.notes, *hp_notes]
+        name = claim.name
+        if len(pieces) > 1:
+            name = f"{claim.name}#{i}"
+            lines = f"lines {table.lines[start]}-{table.lines[stop - 1]}"
+            run_notes.append(f"{rel}: split into {len(pieces)} runs ({reason}); this is run {i}, {lines}")
+        if why:
+            run_notes.append(f"{rel}: {why}; rows numbered from 0")
+        steps = counter[start:stop] if counter is not None else np.arange(stop - start)
+        part = {tag: (values[start:stop], present[start:stop]) for tag, (values, present) in series.items()}
+        runs.append(wide_run(name, source, claim.files + claim.extras, steps, part, per=per, hparams=dict(hparams), notes=run_notes))
+    return runs
+
+
+def _axis(columns: Mapping[str, Column]) -> tuple[str | None, np.ndarray | None, str, str | None]:
+    """The x-axis column and its counts, what one row stands for, and why rows are numbered instead."""
+    by_lower = {name.lower(): name for name in columns}
+    unusable = []
+    for counter_name, per in COUNTERS:
+        name = by_lower.get(counter_name)
+        if name is None:
+            continue
+        counter = whole_numbers(columns[name])
+        if counter is not None:
+            return name, counter, per, None
+        unusable.append(name)
+    if unusable:
+        return None, None, "unknown", f"'{unusable[0]}' does not hold a whole number in every row"
+    return None, None, "unknown", "no step, epoch or iteration column"
+
+
+def _pieces(table: Table, axis: str | None, counter: np.ndarray | None, strict: bool) -> tuple[list[tuple[int, int]], str]:
+    """Row ranges of the runs stacked in one file, and what separates them.
+
+    A run starts after a repeated header, and where the counter goes back: below the previous
+    value for a step counter (equal steps are one step logged twice), to it or below for epochs.
+    """
+    repeats = np.diff(table.block) > 0
+    resets = np.zeros(len(repeats), dtype=bool)
+    if counter is not None:
+        resets = counter[1:] < counter[:-1] if strict else counter[1:] <= counter[:-1]
+    starts = np.flatnonzero(repeats | resets) + 1
+    bounds = [0, *starts.tolist(), table.rows]
+    reasons = [text for text, found in (("the header is repeated", repeats.any()), (f"the {axis} counter restarts", resets.any())) if found]
+    return list(zip(bounds[:-1], bounds[1:])), " and ".join(reasons)

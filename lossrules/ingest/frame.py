@@ -62,6 +62,22 @@ def long_points(
     return tags, np.concatenate(codes), np.concatenate(out_step), np.concatenate(out_value), np.concatenate(out_wall)
 
 
+def newest(codes: np.ndarray, step: np.ndarray) -> np.ndarray:
+    """Points that no later point of the same tag replaces (a later point at an equal or lower step).
+
+    ``codes`` must group each tag's points together, in the order they were written. A resumed
+    run logs again from an earlier step: its newer points win from that step on, as in TensorBoard.
+    """
+    keep = np.ones(len(step), dtype=bool)
+    bounds = np.flatnonzero(np.diff(codes)) + 1
+    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(codes)]):
+        seg = step[start:stop]
+        if len(seg) > 1 and not (seg[1:] > seg[:-1]).all():
+            later_min = np.minimum.accumulate(seg[::-1])[::-1]
+            keep[start : stop - 1] = seg[:-1] < later_min[1:]
+    return keep
+
+
 def to_frame(raw: RawRun):
     """The tidy frame of a run: tag (categorical), step (int64), value, wall_time (float64)."""
     codes, step, value, wall = raw.codes, raw.step, raw.value, raw.wall

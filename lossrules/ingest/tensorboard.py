@@ -17,7 +17,7 @@ import numpy as np
 from ..model import InputError
 from .discover import Claim, Folder
 from .events import Points, decode_block
-from .frame import RawRun
+from .frame import RawRun, newest
 from .hparams import load_yaml
 from .tfrecord import read_chunks
 
@@ -181,7 +181,7 @@ def _merge(parts: list) -> tuple:
             points.tag[k] = None
     codes = np.repeat(np.arange(len(tags), dtype=np.int32), counts)
     step, value, wall = (_fill(plan, counts, attr, dtype) for attr, dtype in (("step", np.int64), ("value", np.float64), ("wall", np.float64)))
-    keep = _newest(codes, step)
+    keep = newest(codes, step)
     if keep.all():
         return tags, codes, step, value, wall
     return tags, codes[keep], step[keep], value[keep], wall[keep]
@@ -199,15 +199,3 @@ def _fill(plan: list, counts: np.ndarray, attr: str, dtype) -> np.ndarray:
         if i + 1 == len(plan) or plan[i + 1][0] is not points or plan[i + 1][1] != k:
             parts[k] = None
     return out
-
-
-def _newest(codes: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Points that no later point of the same tag replaces (a later point at an equal or lower step)."""
-    keep = np.ones(len(step), dtype=bool)
-    bounds = np.flatnonzero(np.diff(codes)) + 1
-    for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(codes)]):
-        seg = step[start:stop]
-        if len(seg) > 1 and not (seg[1:] > seg[:-1]).all():
-            later_min = np.minimum.accumulate(seg[::-1])[::-1]
-            keep[start : stop - 1] = seg[:-1] < later_min[1:]
-    return keep
