@@ -17,19 +17,25 @@ from .model import Diagnosis, LossrulesError
 _IN_FLIGHT_PER_WORKER = 4
 
 
-def diagnose_claim(root: str, claim, options: Options, keep_facts: bool = False) -> list[Diagnosis]:
-    """Read, detect and diagnose one claimed run; never raises for a broken run."""
+def diagnose_claim(root: str, claim, options: Options, curves: bool = False) -> list[Diagnosis]:
+    """Read, detect and diagnose one claimed run; never raises for a broken run.
+
+    Only the diagnosis travels back: facts are dropped, except those plots need when
+    ``curves`` asks for the reduced series too (an HTML report).
+    """
     from .ingest import read_claim
     from .pipeline import diagnose_run
+    from .report.html import PLOT_FACTS
 
     try:
         runs = read_claim(root, claim, metrics=dict(options.metrics))
-        out = [diagnose_run(run, options.ruleset(), options.settings()) for run in runs]
+        out = [diagnose_run(run, options.ruleset(), options.settings(), curves=curves) for run in runs]
     except LossrulesError as exc:
         out = [Diagnosis(claim.name, root, claim.format, "error", error=str(exc))]
     except Exception as exc:  # noqa: BLE001 - one broken run must not stop an audit
         out = [Diagnosis(claim.name, root, claim.format, "error", error=f"{type(exc).__name__}: {exc}")]
-    return out if keep_facts else [replace(d, facts={}) for d in out]
+    keep = PLOT_FACTS if curves else ()
+    return [replace(d, facts={k: d.facts[k] for k in keep if k in d.facts}) for d in out]
 
 
 def work_items(roots: Iterable[str]) -> tuple[list[tuple[str, object]], list[Diagnosis]]:
@@ -51,16 +57,17 @@ def audit(
     *,
     jobs: int | None = None,
     dask: str | None = None,
+    curves: bool = False,
     on_result: Callable[[Diagnosis], None] | None = None,
 ) -> Iterator[Diagnosis]:
     """Diagnoses of the work items, as they complete (order not guaranteed)."""
     jobs = jobs or options.jobs or os.cpu_count() or 1
     if dask:
-        results = _dask(items, options, dask)
+        results = _dask(items, options, dask, curves)
     elif jobs == 1 or len(items) <= 1:
-        results = (diagnose_claim(root, claim, options) for root, claim in items)
+        results = (diagnose_claim(root, claim, options, curves) for root, claim in items)
     else:
-        results = _pool(items, options, jobs)
+        results = _pool(items, options, jobs, curves)
     for batch in results:
         for diagnosis in batch:
             if on_result:
@@ -68,7 +75,7 @@ def audit(
             yield diagnosis
 
 
-def _pool(items, options: Options, jobs: int) -> Iterator[list[Diagnosis]]:
+def _pool(items, options: Options, jobs: int, curves: bool) -> Iterator[list[Diagnosis]]:
     """A process pool with a bounded number of runs in flight."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -81,7 +88,7 @@ def _pool(items, options: Options, jobs: int) -> Iterator[list[Diagnosis]]:
                     item = next(pending, None)
                     if item is None:
                         break
-                    running.add(pool.submit(diagnose_claim, item[0], item[1], options))
+                    running.add(pool.submit(diagnose_claim, item[0], item[1], options, curves))
                 if not running:
                     return
                 done, running = wait(running, return_when=FIRST_COMPLETED)
@@ -94,7 +101,7 @@ def _pool(items, options: Options, jobs: int) -> Iterator[list[Diagnosis]]:
             raise
 
 
-def _dask(items, options: Options, address: str) -> Iterator[list[Diagnosis]]:
+def _dask(items, options: Options, address: str, curves: bool) -> Iterator[list[Diagnosis]]:
     """The same work on a Dask distributed cluster."""
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -103,7 +110,7 @@ def _dask(items, options: Options, address: str) -> Iterator[list[Diagnosis]]:
     cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None) if address == "local" else None
     try:
         with Client(cluster if cluster is not None else address) as client:
-            futures = [client.submit(diagnose_claim, root, claim, options, pure=False) for root, claim in items]
+            futures = [client.submit(diagnose_claim, root, claim, options, curves, pure=False) for root, claim in items]
             for future in as_completed(futures):
                 yield future.result()
     except OSError as exc:

@@ -247,7 +247,10 @@ def diagnose(ctx, paths, why, fmt, output, config_file, select, ignore, sets, me
 
         opts = _options(config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on)
         ruleset, settings = opts.ruleset(), opts.settings()
-        diagnoses = [diagnose_run(run, ruleset, settings) for path in paths for run in iter_runs(path, metrics=dict(opts.metrics))]
+        curves = fmt == "html"
+        diagnoses = [
+            diagnose_run(run, ruleset, settings, curves=curves) for path in paths for run in iter_runs(path, metrics=dict(opts.metrics))
+        ]
         return _emit(diagnoses, opts, fmt, output, quiet, audit=False, why=why)
 
     _guarded(ctx, body)
@@ -273,7 +276,7 @@ def audit(ctx, roots, jobs, dask, fmt, output, config_file, select, ignore, sets
         show = sys.stderr.isatty() and not quiet
         try:
             with click.progressbar(length=len(items), label="auditing", file=sys.stderr, hidden=not show) as bar:
-                for diagnosis in run_audit(items, opts, dask=dask):
+                for diagnosis in run_audit(items, opts, dask=dask, curves=fmt == "html"):
                     results.append(diagnosis)
                     bar.update(1)
         except KeyboardInterrupt:

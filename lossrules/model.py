@@ -140,6 +140,7 @@ class Diagnosis:
     error: str | None = None
     steps: int | None = None
     symptom_checks: Mapping[str, tuple] = field(default_factory=dict)
+    curves: Mapping[str, tuple] = field(default_factory=dict)
 
     @property
     def top(self) -> Finding | None:

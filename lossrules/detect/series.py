@@ -47,6 +47,7 @@ FACTS = [
     Fact("rise_from_min", "fraction", "how far the smoothed curve ends above its smoothed minimum (0.5 = 50% higher)", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("max_rise", "fraction", "largest rise of the smoothed curve above its running minimum, anywhere", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("rise_duration", "run fraction", "share of the run after the minimum spent clearly above it", "fewer than min_points points", LOSS_ROLES),
+    Fact("rise_sigma", "standard errors", "final rise above the smoothed minimum in standard errors of the smoothed curve (noise-aware: > 4 is not noise)", "fewer than min_points points", LOSS_ROLES),
     Fact("spike_count", "count", "points more than spike_z robust SDs above the smoothed curve", "fewer than min_points points", _LOSSY),
     Fact("spike_fraction", "fraction", "spike_count over points", "fewer than min_points points", _LOSSY),
     Fact("spike_max_z", "z", "largest robust z-score above the smoothed curve", "fewer than min_points points, or residuals without spread", _LOSSY),
@@ -180,6 +181,8 @@ def divergence(curve: Curve) -> dict:
     scale = 1.0 if curve.log else max(curve.level, 1e-12)
     above = after & (rise > settings.plateau_tolerance * scale)
     out["rise_duration"] = float(np.diff(curve.progress, prepend=0.0)[above].sum()) if after.any() else 0.0
+    standard_error = curve.residual_scale / np.sqrt(curve.window)
+    out["rise_sigma"] = float((curve.smooth[-1] - curve.smooth[lowest]) / standard_error)
     return out
 
 

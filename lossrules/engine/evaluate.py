@@ -92,13 +92,24 @@ def _plain(value: Any) -> Any:
     return None if value is UNKNOWN else value
 
 
+_OPTIONAL = re.compile(r"\s?\(([^()]*\{[A-Za-z_][\w.]*\}[^()]*)\)")
+
+
 def render(text: str, lookup) -> str:
-    """Fill ``{fact}`` placeholders with the run's values; no attribute access, no formatting code."""
+    """Fill ``{fact}`` placeholders with the run's values; no attribute access, no formatting code.
+
+    A parenthesised part whose placeholders the run cannot fill is left out, so
+    "Lower the learning rate (logged: {hparams.lr})" reads well when no lr was logged.
+    """
+
+    def optional(match: re.Match) -> str:
+        names = _TEMPLATE.findall(match.group(1))
+        return match.group(0) if all(lookup(n) is not UNKNOWN for n in names) else ""
 
     def fill(match: re.Match) -> str:
         return format_value(lookup(match.group(1)))
 
-    return _TEMPLATE.sub(fill, text)
+    return _TEMPLATE.sub(fill, _OPTIONAL.sub(optional, text))
 
 
 def format_value(value: Any) -> str:
