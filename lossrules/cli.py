@@ -16,6 +16,24 @@ from . import __version__
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
 
+class LogPath(click.ParamType):
+    """A local path that must exist, or a ``protocol://`` URL read through fsspec."""
+
+    name = "path"
+
+    def convert(self, value, param, ctx):
+        import os
+
+        text = os.fspath(value)
+        head, sep, _ = text.partition("://")
+        if not (sep and head.isidentifier()) and not os.path.exists(text):
+            self.fail(f"Path '{text}' does not exist.", param, ctx)
+        return text
+
+
+LOG_PATH = LogPath()
+
+
 def _parse_metrics(values: tuple[str, ...]) -> dict[str, str]:
     out = {}
     for item in values:
@@ -68,7 +86,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, file_okay=True, dir_okay=True))
+@click.argument("path", type=LOG_PATH)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the long frame to FILE (.csv, .tsv, .parquet).")
 @click.option("--metric", "metrics", multiple=True, metavar="ROLE=TAG", help="Bind a role to a tag, e.g. val_loss=Loss/val.")
 @click.pass_context
@@ -113,7 +131,7 @@ def _facts_table(values: dict) -> str:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True), required=False)
+@click.argument("path", type=LOG_PATH, required=False)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--metric", "metrics", multiple=True, metavar="ROLE=TAG", help="Bind a role to a tag, e.g. val_loss=Loss/val.")
 @click.option("--docs", is_flag=True, help="Print the catalogue of facts (Markdown) instead.")
@@ -234,7 +252,7 @@ def _emit(diagnoses, opts, fmt: str, output: str | None, quiet: bool, *, audit: 
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("paths", nargs=-1, required=True, type=LOG_PATH)
 @click.option("--why", is_flag=True, help="Show the rule chain behind each finding: symptoms, comparisons, values.")
 @report_options
 @click.pass_context
@@ -257,7 +275,7 @@ def diagnose(ctx, paths, why, fmt, output, config_file, select, ignore, sets, me
 
 
 @main.command()
-@click.argument("roots", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("roots", nargs=-1, required=True, type=LOG_PATH)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--dask", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786), or 'local' for a LocalCluster.")
 @report_options

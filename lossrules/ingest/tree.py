@@ -1,8 +1,10 @@
 """A read-only view of a log directory: list folders, open files, stay inside the tree.
 
-Readers and discovery reach files only through :class:`Tree`, so lossrules never writes into a
-user's log directory, never follows a symbolic link out of it and never loops on one. Paths
-inside a tree are POSIX strings relative to its root (``""`` is the root itself).
+Readers and discovery reach files only through a tree, so lossrules never writes into a user's
+log directory, never follows a symbolic link out of it and never loops on one. Paths inside a
+tree are POSIX strings relative to its root (``""`` is the root itself). :class:`Tree` is the
+local disk; :class:`RemoteTree` is any fsspec filesystem (``s3://``, ``gs://``, ``memory://``)
+whose protocol package is installed.
 """
 from __future__ import annotations
 
@@ -45,6 +47,8 @@ class Tree:
     def at(cls, path: str | os.PathLike) -> "Tree":
         """The tree rooted at ``path`` (a folder, or a single file seen from its folder)."""
         path = os.fspath(path)
+        if is_url(path):
+            return RemoteTree.at(path)
         if not os.path.exists(path):
             raise InputError(f"{path}: no such file or directory")
         if os.path.isfile(path):
@@ -123,3 +127,61 @@ class Tree:
     def size(self, rel: str) -> int:
         """Size of a file in bytes."""
         return os.path.getsize(self.local_path(rel))
+
+
+def is_url(path: str) -> bool:
+    """True for ``protocol://...`` paths, which go through fsspec."""
+    head, sep, _ = path.partition("://")
+    return bool(sep) and head.isidentifier() and len(head) > 1
+
+
+class RemoteTree(Tree):
+    """A tree on an fsspec filesystem. Links do not exist there; everything else is the same."""
+
+    @classmethod
+    def at(cls, path: str) -> "RemoteTree":
+        try:
+            import fsspec
+        except ImportError:
+            raise InputError(f"{path}: reading remote logs needs fsspec (pip install fsspec and the protocol's package)") from None
+        try:
+            fs, root = fsspec.core.url_to_fs(path)
+            info = fs.info(root)
+        except (ImportError, ValueError) as exc:
+            raise InputError(f"{path}: {exc}") from None
+        except (FileNotFoundError, OSError):
+            raise InputError(f"{path}: no such file or directory") from None
+        tree = cls(root.rstrip("/") if info["type"] == "directory" else root.rsplit("/", 1)[0])
+        tree._fs = fs
+        if info["type"] != "directory":
+            tree.only = root.rsplit("/", 1)[-1]
+        return tree
+
+    def __post_init__(self) -> None:
+        self._real_root = self.root
+
+    def local_path(self, rel: str) -> str:
+        return f"{self.root}/{rel}" if rel else self.root
+
+    def _scan(self, rel: str) -> Listing:
+        try:
+            entries = sorted(self._fs.ls(self.local_path(rel), detail=True), key=lambda e: e["name"])
+        except OSError as exc:
+            self.notes.append(f"{rel or '.'}: cannot list folder ({exc})")
+            return Listing((), ())
+        files, dirs = [], []
+        for entry in entries:
+            name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
+            if rel == "" and self.only is not None and name != self.only:
+                continue
+            (dirs if entry["type"] == "directory" else files).append(name)
+        return Listing(tuple(files), tuple(dirs))
+
+    def open(self, rel: str) -> BinaryIO:
+        try:
+            return self._fs.open(self.local_path(rel), "rb")
+        except OSError as exc:
+            raise InputError(f"{rel}: cannot open ({exc})") from None
+
+    def size(self, rel: str) -> int:
+        return int(self._fs.size(self.local_path(rel)))
