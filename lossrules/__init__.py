@@ -8,17 +8,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["load", "load_frame", "iter_runs", "Run", "MetricBinding", "LossrulesError", "__version__"]
+__all__ = ["load", "load_frame", "iter_runs", "diagnose", "iter_diagnoses", "Run", "Diagnosis", "Finding", "MetricBinding", "LossrulesError", "__version__"]
 
 if TYPE_CHECKING:
     from .ingest import iter_runs, load, load_frame
-    from .model import LossrulesError, MetricBinding, Run
+    from .model import Diagnosis, Finding, LossrulesError, MetricBinding, Run
+    from .pipeline import diagnose, iter_diagnoses
 
 _LAZY = {
     "load": "lossrules.ingest",
     "load_frame": "lossrules.ingest",
     "iter_runs": "lossrules.ingest",
+    "diagnose": "lossrules.pipeline",
+    "iter_diagnoses": "lossrules.pipeline",
     "Run": "lossrules.model",
+    "Diagnosis": "lossrules.model",
+    "Finding": "lossrules.model",
     "MetricBinding": "lossrules.model",
     "LossrulesError": "lossrules.model",
 }
