@@ -61,3 +61,27 @@ def test_a_missing_remote_path_is_an_input_error():
     pytest.importorskip("fsspec")
     result = CliRunner().invoke(main, ["load", "memory://nowhere/at/all"])
     assert result.exit_code == 2 and "no such file or directory" in result.output
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_cleanly_and_reports_what_was_done(tmp_path, jobs):
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for i in range(600):  # far more than any machine audits in the seconds before the interrupt
+        shutil.copytree(FIXTURES / "keras_csv", tmp_path / f"r{i:03d}")
+        shutil.copytree(FIXTURES / "tb_scalars", tmp_path / f"t{i:03d}")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lossrules", "audit", str(tmp_path), "-j", jobs, "--format", "json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(6.0)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    if "reporting those" in err:
+        assert 0 < len(json.loads(out)["runs"]) < 1200
