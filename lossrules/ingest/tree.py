@@ -41,7 +41,6 @@ class Tree:
     only: str | None = None
     notes: list[str] = field(default_factory=list)
     _cache: dict = field(default_factory=dict, repr=False)
-    _seen_dirs: set = field(default_factory=set, repr=False)
 
     @classmethod
     def at(cls, path: str | os.PathLike) -> "Tree":
@@ -59,7 +58,6 @@ class Tree:
 
     def __post_init__(self) -> None:
         self._real_root = os.path.realpath(self.root)
-        self._seen_dirs.add(self._real_root)
 
     def local_path(self, rel: str) -> str:
         """The absolute path of a tree-relative path."""
@@ -89,25 +87,25 @@ class Tree:
         return Listing(tuple(files), tuple(dirs))
 
     def _kind(self, entry: os.DirEntry, rel: str) -> str | None:
-        """'file', 'dir', or None for what must not be read (links out of the tree, loops)."""
+        """'file', 'dir', or None for what must not be read.
+
+        A link to a folder is never followed: inside the tree its target is read under its own
+        path (so nothing is read twice and no link can loop), outside the tree it is off limits.
+        A link to a file is read only if the file lies inside the tree.
+        """
         try:
-            is_dir = entry.is_dir(follow_symlinks=True)
-            is_file = entry.is_file(follow_symlinks=True)
             if entry.is_symlink():
                 target = os.path.realpath(entry.path)
-                if os.path.commonpath([target, self._real_root]) != self._real_root:
+                inside = os.path.commonpath([target, self._real_root]) == self._real_root
+                if not inside:
                     self.notes.append(f"{rel}: symbolic link out of the tree, not followed")
                     return None
-            if is_dir:
-                real = os.path.realpath(entry.path)
-                if real in self._seen_dirs:
-                    self.notes.append(f"{rel}: folder already visited through a link, skipped")
-                    return None
-                self._seen_dirs.add(real)
+                return "file" if os.path.isfile(target) else None
+            if entry.is_dir(follow_symlinks=False):
                 return "dir"
+            return "file" if entry.is_file(follow_symlinks=False) else None
         except OSError:
             return None
-        return "file" if is_file else None
 
     def open(self, rel: str) -> BinaryIO:
         """Open a file for reading in binary mode."""
