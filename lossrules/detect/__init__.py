@@ -32,7 +32,7 @@ def _facts(run: Run, settings: DetectorSettings) -> dict[str, Any]:
     from .gap import gap_facts
     from .gradients import gradient_facts
     from .runinfo import run_facts
-    from .schedule import schedule_facts
+    from .schedule import drop_response, schedule_facts
     from .series import series_facts
 
     curves = _curves(run, settings)
@@ -46,6 +46,8 @@ def _facts(run: Run, settings: DetectorSettings) -> dict[str, Any]:
         out.update(gradient_facts(curves["grad_norm"], out.get("train_loss.spike_steps", [] if "train_loss" in curves else None)))
     if "lr" in curves:
         out.update(schedule_facts(curves["lr"]))
+        if "train_loss" in curves:
+            out.update(drop_response(curves["lr"], curves["train_loss"]))
     epoch = _curve(run, "epoch", settings)
     out.update(run_facts(run, curves, epoch))
     return out

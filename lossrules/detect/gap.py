@@ -21,6 +21,8 @@ FACTS = [
     Fact("gap.slope_p", "p-value", "Mann-Kendall p-value of a trend in the gap", _ABSTAINS + ", or fewer than min_points evaluations"),
     Fact("gap.train_improvement_after_val_min", "fraction", "how much the training loss still fell after validation loss reached its minimum", _ABSTAINS + ", or fewer than min_points evaluations"),
     Fact("gap.evaluations", "count", "validation points the gap was measured at", _ABSTAINS),
+    Fact("gap.final_abs", "loss units", "validation minus smoothed training loss at the last evaluation", _ABSTAINS),
+    Fact("gap.onset_step", "step", "overfitting onset: the validation minimum, if the training loss still falls significantly after it (Mann-Kendall p < significance)", _ABSTAINS + ", or training does not keep improving after the validation minimum"),
 ]
 
 
@@ -35,6 +37,7 @@ def gap_facts(train: Curve, val: Curve) -> dict:
     val_y = (val.smooth if val.n >= val.settings.min_points else val.y)[inside]
     log_gap = val_y - train_at
     out = {
+        "gap.final_abs": float(np.exp(val_y[-1]) - np.exp(train_at[-1])),
         "gap.first": float(np.expm1(log_gap[0])),
         "gap.final": float(np.expm1(log_gap[-1])),
         "gap.max": float(np.expm1(log_gap.max())),
@@ -47,4 +50,9 @@ def gap_facts(train: Curve, val: Curve) -> dict:
         best = int(np.argmin(val_y))
         after = float(train_at[best] - train.smooth[-1])
         out["gap.train_improvement_after_val_min"] = float(-np.expm1(-after))
+        onset = int(val.x[inside][best])
+        later = train.x >= onset
+        falling = _trend(train.progress[later], train.y[later], train.settings.min_points)
+        if falling and falling[0] < 0 and falling[1] < train.settings.significance:
+            out["gap.onset_step"] = onset
     return out

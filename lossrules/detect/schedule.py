@@ -20,7 +20,26 @@ FACTS = [
     Fact("lr.drops", "count", f"step drops: falls to below {_DROP:.0%} of the previous logged value", _ABSTAINS),
     Fact("lr.shape", "text", "constant, warmup, decay, warmup_decay, step, cyclic or other", _ABSTAINS),
     Fact("lr.collapse_fraction", "run fraction", f"where the rate first falls below {_COLLAPSE:.0%} of its peak", _ABSTAINS + ", or it never does"),
+    Fact("lr.drop_response", "fraction", "median, over step drops, of the training loss's relative improvement in the window after the drop minus that in the window before (> 0: drops help)", _ABSTAINS + ", no step drop, or no training loss around the drops"),
 ]
+
+
+def drop_response(lr: Curve, loss: Curve) -> dict:
+    """Whether the training loss reacts to the learning-rate step drops (it usually falls faster)."""
+    values = lr.raw
+    if len(values) < 2 or loss.n < loss.settings.min_points:
+        return {}
+    drops = lr.x[1:][values[1:] < _DROP * values[:-1]]
+    window = loss.settings.edge_fraction / 4 * max(loss.x[-1] - loss.x[0], 1)
+    changes = []
+    for step in drops:
+        before = (loss.x >= step - window) & (loss.x < step)
+        after = (loss.x >= step) & (loss.x < step + window)
+        if before.sum() >= 2 and after.sum() >= 2:
+            gain_before = loss.smooth[before][0] - loss.smooth[before][-1]
+            gain_after = loss.smooth[after][0] - loss.smooth[after][-1]
+            changes.append(gain_after - gain_before)
+    return {"lr.drop_response": float(np.median(changes))} if changes else {}
 
 
 def schedule_facts(lr: Curve) -> dict:

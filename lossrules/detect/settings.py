@@ -29,6 +29,8 @@ class DetectorSettings:
     """Fewest finite points for level and trend features; fewer and they abstain."""
     min_tail_points: int = 5
     """Fewest points in the tail for tail features."""
+    significance: float = 0.05
+    """p-value below which a trend counts as real where a detector must decide (gap.onset_step)."""
     spike_z: float = 6.0
     """Robust z-score (median/MAD of residuals around the smoothed curve) above which a point is a spike."""
     plateau_tolerance: float = 0.02

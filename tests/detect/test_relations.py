@@ -55,6 +55,25 @@ def test_training_improvement_after_the_validation_minimum_is_measured():
     assert got["gap.train_improvement_after_val_min"] == pytest.approx(1 - math.exp(-1.0), abs=0.05)
 
 
+def test_overfitting_onset_is_the_validation_minimum_when_training_keeps_falling():
+    train = Curve(STEPS, np.exp(-2 * PROGRESS))
+    val_steps = STEPS[::15]
+    val = Curve(val_steps, 1.0 + (val_steps / STEPS[-1] - 0.5) ** 2)
+    got = gap_facts(train, val)
+    assert got["gap.onset_step"] == pytest.approx(STEPS[-1] / 2, abs=200)
+    flat_train = Curve(STEPS, np.full(len(STEPS), 0.5) * np.exp(0.01 * np.sin(STEPS)))
+    assert "gap.onset_step" not in gap_facts(flat_train, val)
+
+
+def test_the_loss_response_to_learning_rate_drops_is_measured():
+    from lossrules.detect.schedule import drop_response
+
+    lr = Curve(STEPS, np.where(PROGRESS < 0.5, 1e-2, 1e-3))
+    kinked = np.where(PROGRESS < 0.5, 1.0 - 0.2 * PROGRESS, 0.9 - 1.0 * (PROGRESS - 0.5))
+    assert drop_response(lr, Curve(STEPS, kinked))["lr.drop_response"] > 0.01
+    assert abs(drop_response(lr, Curve(STEPS, 1.0 - 0.2 * PROGRESS))["lr.drop_response"]) < 0.005
+
+
 def test_gap_abstains_for_losses_that_are_not_positive():
     assert gap_facts(Curve(STEPS, -np.exp(-PROGRESS)), Curve(STEPS, np.exp(-PROGRESS))) == {}
 
@@ -143,7 +162,7 @@ def test_every_fact_emitted_is_in_the_catalogue_and_vice_versa():
     known = fact_names()
     emitted = {k for k in got if not k.startswith("hparams.")}
     assert emitted <= known, emitted - known
-    missing = known - emitted - {"train_loss.first_nonfinite_step", "val_loss.first_nonfinite_step", "train_acc.first_nonfinite_step", "val_acc.first_nonfinite_step", "grad_norm.first_nonfinite_step", "hparams.<name>", "val_acc.spike_count"}
+    missing = known - emitted - {"train_loss.first_nonfinite_step", "val_loss.first_nonfinite_step", "train_acc.first_nonfinite_step", "val_acc.first_nonfinite_step", "grad_norm.first_nonfinite_step", "hparams.<name>", "val_acc.spike_count", "gap.onset_step"}
     assert {m for m in missing if "spike" not in m} == set()
 
 
