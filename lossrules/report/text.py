@@ -37,8 +37,11 @@ def post_mortem(d: Diagnosis, *, why: bool = False, min_severity: str = "info") 
     if d.metrics:
         lines.append("metrics: " + ", ".join(f"{role}={tag}" for role, tag in d.metrics.items()))
     shown = [f for f in visible(d, min_severity) if f.cause != "inconclusive" or f.severity != "info"]
-    for rank, finding in enumerate(shown, 1):
-        lines += [""] + _finding(rank, finding, d, why)
+    rank = 0
+    for cause, group in _by_cause(shown):
+        rank += 1
+        lines += [""] + _finding(rank, group[0], d, why)
+        lines += [f"   also: {f.title} ({f.confidence:.2f})  [{f.rule}]" for f in group[1:]]
     advice = [f for f in d.findings if f.cause == "inconclusive" and f.severity == "info"]
     if advice:
         lines += ["", "not checked:"] + [f"  - {f.title}. {f.remedies[0] if f.remedies else ''}".rstrip() for f in advice]
@@ -50,6 +53,14 @@ def post_mortem(d: Diagnosis, *, why: bool = False, min_severity: str = "info") 
     if why and d.not_applicable:
         lines += ["", f"not applicable (facts not logged): {', '.join(d.not_applicable)}"]
     return "\n".join(lines)
+
+
+def _by_cause(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Findings grouped by cause, in rank order of each cause's first finding."""
+    groups: dict[str, list[Finding]] = {}
+    for f in findings:
+        groups.setdefault(f.cause, []).append(f)
+    return list(groups.items())
 
 
 def _finding(rank: int, f: Finding, d: Diagnosis, why: bool) -> list[str]:
