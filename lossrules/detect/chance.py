@@ -18,6 +18,7 @@ FACTS = [
     Fact("run.classes_source", "text", "where run.classes came from: hparams or initial_loss", "run.classes abstains"),
     Fact("chance_first", "ratio", "first loss over ln(C): 1 = the loss of a uniform guess", "run.classes abstains, or the loss is not positive", LOSS_ROLES),
     Fact("chance_last", "ratio", "final smoothed loss over ln(C)", "run.classes abstains, or the loss is not positive", LOSS_ROLES),
+    Fact("chance_min", "ratio", "lowest smoothed loss over ln(C): near 1, the loss never got below a uniform guess", "run.classes abstains, or the loss is not positive", LOSS_ROLES),
     Fact("chance_ratio", "ratio", "final smoothed accuracy over 1/C: 1 = no better than guessing", "run.classes abstains", ACC_ROLES),
 ]
 
@@ -49,6 +50,7 @@ def chance_facts(params: Mapping, curves: Mapping[str, Curve], settings: Detecto
         if curve is not None and curve.n and curve.log:
             out[f"{role}.chance_first"] = float(curve.raw[0] / math.log(count))
             out[f"{role}.chance_last"] = float(math.exp(curve.smooth[-1]) / math.log(count))
+            out[f"{role}.chance_min"] = float(math.exp(curve.smooth.min()) / math.log(count))
     for role in ACC_ROLES:
         curve = curves.get(role)
         if curve is not None and curve.n:

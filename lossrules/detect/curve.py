@@ -136,12 +136,18 @@ class Curve:
 
 
 def _line(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """A Theil-Sen line through (x, y), evaluated at ``at``."""
+    """A Theil-Sen line through (x, y) evaluated at ``at``, or the window's median where no trend is significant.
+
+    In a noisy window the fitted slope is mostly noise, and extrapolating it to the curve's end
+    would invent a level no point has; the median does not.
+    """
     from scipy.stats import theilslopes
 
     if np.ptp(x) == 0:
         return np.full(len(at), np.median(y))
     fit = theilslopes(y, x)
+    if fit.low_slope <= 0 <= fit.high_slope:  # the 95% interval of the slope includes flat
+        return np.full(len(at), np.median(y))
     return fit.intercept + fit.slope * at
 
 

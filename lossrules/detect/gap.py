@@ -26,6 +26,21 @@ FACTS = [
 ]
 
 
+def train_levels(train: Curve, steps: np.ndarray) -> np.ndarray:
+    """The training loss (log) at each evaluation step: the median of the training points logged
+    since the previous evaluation (at least the nearest point at or before the step), which is
+    what a per-epoch log reports (the epoch's average) and is robust to per-step noise.
+
+    Local and robust: a smoother over the whole run would blur a steep early drop, and the model
+    evaluated at a step is the one trained up to it.
+    """
+    spacing = float(np.median(np.diff(steps))) if len(steps) > 1 else float(train.x[-1] - train.x[0] + 1)
+    hi = np.searchsorted(train.x, steps, side="right")
+    lo = np.searchsorted(train.x, steps - spacing, side="right")
+    lo = np.minimum(lo, hi - 1).clip(0)
+    return np.array([np.median(train.y[a:b]) if b > a else train.y[max(b - 1, 0)] for a, b in zip(lo, hi)])
+
+
 def gap_facts(train: Curve, val: Curve) -> dict:
     """Gap facts, or nothing when the two losses cannot be compared."""
     if not (train.log and val.log and train.n >= 2 and val.n >= 1):
@@ -33,7 +48,7 @@ def gap_facts(train: Curve, val: Curve) -> dict:
     inside = (val.x >= train.x[0]) & (val.x <= train.x[-1])
     if not inside.any():
         return {}
-    train_at = np.interp(val.x[inside], train.x, train.smooth)
+    train_at = train_levels(train, val.x[inside])
     val_y = (val.smooth if val.n >= val.settings.min_points else val.y)[inside]
     log_gap = val_y - train_at
     out = {
@@ -48,7 +63,7 @@ def gap_facts(train: Curve, val: Curve) -> dict:
     if fitted:
         out.update({"gap.slope": fitted[0], "gap.slope_p": fitted[1]})
         best = int(np.argmin(val_y))
-        after = float(train_at[best] - train.smooth[-1])
+        after = float(train_at[best] - train_at[-1])
         out["gap.train_improvement_after_val_min"] = float(-np.expm1(-after))
         onset = int(val.x[inside][best])
         later = train.x >= onset

@@ -12,7 +12,8 @@ from .curve import Curve
 
 FACTS = [
     Fact("run.steps", "step", "last step of the training loss", "no training loss"),
-    Fact("run.epochs", "count", "epochs run, from the logged epoch counter (or rows of a per-epoch log)", "no epoch counter and the training loss is not per epoch"),
+    Fact("run.epochs", "count", "epochs run: from the logged epoch counter, the rows of a per-epoch log, or else the number of evaluations (validation once per epoch)", "no epoch counter, a per-step log, and fewer than 3 regular evaluations"),
+    Fact("run.epochs_source", "text", "where run.epochs came from: counter, rows or validation", "run.epochs abstains"),
     Fact("run.steps_per_epoch", "steps", "optimisation steps per epoch", "run.epochs abstains, or the log counts epochs, not steps"),
     Fact("run.has_train_loss", "bool", "a training loss was found"),
     Fact("run.has_val_loss", "bool", "a validation loss was found"),
@@ -42,12 +43,26 @@ def run_facts(run: Run, curves: Mapping[str, Curve], epoch: Curve | None) -> dic
         return out
     out["run.train_per"] = binding.per
     out["run.steps"] = int(train.steps[-1])
-    epochs = _epochs(epoch) if epoch is not None else (len(train.steps) if binding.per == "epoch" else None)
+    epochs, source = _epochs_of(train, binding.per, epoch, curves.get("val_loss"))
     if epochs:
-        out["run.epochs"] = epochs
-        if binding.per != "epoch" and epoch is not None:
+        out["run.epochs"], out["run.epochs_source"] = epochs, source
+        if source != "rows":
             out["run.steps_per_epoch"] = float(train.steps[-1] - train.steps[0] + 1) / epochs
     return out
+
+
+def _epochs_of(train: Curve, per: str, epoch: Curve | None, val: Curve | None) -> tuple[int | None, str]:
+    """Epochs and where the count came from (None when nothing says)."""
+    if epoch is not None:
+        return _epochs(epoch), "counter"
+    if per == "epoch":
+        return len(train.steps), "rows"
+    if val is not None and len(val.steps) >= 3:
+        gaps = np.diff(val.steps)
+        regular = gaps.min() > 0 and gaps.max() <= 1.1 * gaps.min()
+        if regular and val.steps[-1] >= 0.9 * train.steps[-1]:
+            return len(val.steps), "validation"
+    return None, ""
 
 
 def _epochs(epoch: Curve) -> int | None:

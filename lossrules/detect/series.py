@@ -31,7 +31,8 @@ FACTS = [
     Fact("last_to_min", "ratio", "smoothed last value over smoothed minimum (1 = ends at its best)", "fewer than min_points points, or values not all positive", _LOSSY),
     Fact("argmax_step", "step", "step where the smoothed curve is highest (best accuracy)", "fewer than min_points finite points", ACC_ROLES),
     Fact("argmax_fraction", "run fraction", "where the smoothed maximum falls", "fewer than min_points finite points", ACC_ROLES),
-    Fact("improvement", "fraction", "relative improvement of the smoothed curve from start to end (losses: fall, accuracies: rise)", "fewer than min_points points or no positive level", CURVE_ROLES),
+    Fact("improvement", "fraction", "relative improvement of the smoothed curve from start to end (losses: fall, accuracies: rise)", "fewer than 2 points, or no positive level", CURVE_ROLES),
+    Fact("tail_share", "fraction", "share of the whole run's improvement (on the log scale) made in the tail: ~0.25 for a steady fall, near 0 once converged", "fewer than min_points points, values not all positive, or no overall improvement", CURVE_ROLES),
     Fact("tail_improvement", "fraction", "relative improvement of the smoothed curve over the tail (last tail_fraction of progress)", "fewer than 2 points in the tail, or fewer than min_points in all", CURVE_ROLES),
     Fact("slope", "log-units per run", "Theil-Sen slope against run progress (0..1), on log values for positive series: -0.69 = halved over the run", "fewer than min_points points", CURVE_ROLES),
     Fact("slope_p", "p-value", "Mann-Kendall (Kendall tau) p-value that the whole curve trends", "fewer than min_points points", CURVE_ROLES),
@@ -44,9 +45,12 @@ FACTS = [
     Fact("plateau_fraction", "run fraction", "longest stretch without significant progress (noise-aware)", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("plateau_start_fraction", "run fraction", "where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("plateau_start_step", "step", "step where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("plateau_escape", "fraction", "relative improvement of the smoothed curve from the end of that stretch to the end of the run (0 when it lasts to the end)", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("rise_from_min", "fraction", "how far the smoothed curve ends above its smoothed minimum (0.5 = 50% higher)", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("max_rise", "fraction", "largest rise of the smoothed curve above its running minimum, anywhere", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("rise_duration", "run fraction", "share of the run after the minimum spent clearly above it", "fewer than min_points points", LOSS_ROLES),
+    Fact("giveback", "fraction", "share of the run's gains given back at the end: (last - min) / (first - min) of the smoothed curve in the loss's own units (robust where a loss nears zero and log-scale rises exaggerate)", "fewer than min_points points, or the curve never improved by giveback_min_gain", LOSS_ROLES),
+    Fact("max_giveback", "fraction", "largest share of the gains so far given back at any point (> 1: the loss rose above where it started)", "fewer than min_points points, or the curve never improved by giveback_min_gain", LOSS_ROLES),
     Fact("rise_sigma", "standard errors", "final rise above the smoothed minimum in standard errors of the smoothed curve (noise-aware: > 4 is not noise)", "fewer than min_points points", LOSS_ROLES),
     Fact("spike_count", "count", "points more than spike_z robust SDs above the smoothed curve", "fewer than min_points points", _LOSSY),
     Fact("spike_fraction", "fraction", "spike_count over points", "fewer than min_points points", _LOSSY),
@@ -76,17 +80,39 @@ def coverage(curve: Curve) -> dict:
 
 
 def level(curve: Curve) -> dict:
-    """Where the curve is best, how far the end is from the best, and how much it improved."""
-    if curve.n < curve.settings.min_points:
+    """Where the curve is best, how far the end is from the best, and how much it improved.
+
+    Improvements need only two points (a short run still fell or did not); the rest needs
+    min_points.
+    """
+    if curve.n < 2:
         return {}
+    if curve.n < curve.settings.min_points:
+        return {**_improvement(curve, "improvement", 0.0), **_improvement(curve, "tail_improvement", _tail_start(curve))}
     best = curve.best_index()
     kind = "argmax" if curve.higher_is_better else "argmin"
     out = {f"{kind}_step": int(curve.x[best]), f"{kind}_fraction": float(curve.progress[best])}
     if not curve.higher_is_better and curve.log:
         out["last_to_min"] = float(np.exp(curve.smooth[-1] - curve.smooth[best]))
     out.update(_improvement(curve, "improvement", 0.0))
-    out.update(_improvement(curve, "tail_improvement", 1.0 - curve.settings.tail_fraction))
+    out.update(_improvement(curve, "tail_improvement", _tail_start(curve)))
+    out.update(_tail_share(curve))
     return out
+
+
+def _tail_start(curve: Curve) -> float:
+    """Progress where the tail starts: the last tail_fraction, or the last two points if fewer."""
+    return min(1.0 - curve.settings.tail_fraction, float(curve.progress[-2])) if curve.n >= 2 else 1.0
+
+
+def _tail_share(curve: Curve) -> dict:
+    """Fraction of the total (log) improvement made over the tail."""
+    good = curve.goodness(curve.smooth)
+    total = float(good[0] - good[-1])
+    tail = curve.progress >= _tail_start(curve)
+    if not curve.log or total <= curve.scale_floor or tail.sum() < 2:
+        return {}
+    return {"tail_share": float((good[tail][0] - good[-1]) / total)}
 
 
 def _improvement(curve: Curve, name: str, start: float) -> dict:
@@ -159,11 +185,21 @@ def plateau(curve: Curve) -> dict:
     ends = np.searchsorted(-best_so_far, -best_so_far + tolerance * scale, side="left") - 1
     lengths = curve.progress[np.clip(ends, 0, curve.n - 1)] - curve.progress
     start = int(np.argmax(lengths))
+    end = int(np.clip(ends[start], 0, curve.n - 1))
     return {
         "plateau_fraction": float(lengths[start]),
         "plateau_start_fraction": float(curve.progress[start]),
         "plateau_start_step": int(curve.x[start]),
+        "plateau_escape": _relative_gain(curve, curve.smooth[end], curve.smooth[-1]),
     }
+
+
+def _relative_gain(curve: Curve, before: float, after: float) -> float:
+    """How much better ``after`` is than ``before`` on the curve's scale, as a fraction."""
+    delta = float(curve.goodness(np.array([before]))[0] - curve.goodness(np.array([after]))[0])
+    if curve.log:
+        return float(-np.expm1(-delta))
+    return delta / curve.level if curve.level > 0 else 0.0
 
 
 def divergence(curve: Curve) -> dict:
@@ -183,6 +219,18 @@ def divergence(curve: Curve) -> dict:
     out["rise_duration"] = float(np.diff(curve.progress, prepend=0.0)[above].sum()) if after.any() else 0.0
     standard_error = curve.residual_scale / np.sqrt(curve.window)
     out["rise_sigma"] = float((curve.smooth[-1] - curve.smooth[lowest]) / standard_error)
+    out.update(_giveback(curve))
+    return out
+
+
+def _giveback(curve: Curve) -> dict:
+    """How much of the improvement the smoothed curve gives back, in the loss's own units."""
+    raw = np.exp(curve.smooth) if curve.log else curve.smooth
+    gained = raw[0] - raw.min()
+    if not gained > curve.settings.giveback_min_gain * max(abs(raw[0]), 1e-12):
+        return {}
+    rise = raw - np.minimum.accumulate(raw)
+    return {"giveback": float((raw[-1] - raw.min()) / gained), "max_giveback": float(rise.max() / gained)}
     return out
 
 

@@ -37,6 +37,8 @@ class DetectorSettings:
     """Progress smaller than this (relative, 2%) over a stretch does not end a plateau..."""
     plateau_noise_factor: float = 3.0
     """...nor does progress within this many standard errors of the smoothed curve's noise."""
+    giveback_min_gain: float = 0.1
+    """Giveback facts need the curve to have improved by this much (10%) first: shares of a tiny gain are noise."""
     edge_fraction: float = 0.2
     """Early and late windows (first and last 20% of progress) for early/late comparisons."""
     chance_tolerance: float = 0.02

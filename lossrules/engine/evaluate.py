@@ -132,20 +132,32 @@ def format_value(value: Any) -> str:
 
 
 def _rank(findings: list[Finding], explains: Mapping[str, tuple[str, ...]]) -> tuple[list[Finding], list[Finding]]:
-    """Order by severity then confidence; a finding's ``explains`` suppress lower-ranked causes."""
+    """Order by severity then confidence, and let findings suppress the causes they explain.
 
+    An explanation holds whatever the rank of the finding it explains (a root cause may be
+    less certain than its consequence); where two findings explain each other's causes, the
+    higher-ranked one stands.
+    """
     ordered = sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], -f.confidence, f.rule))
+    position = {f.rule: i for i, f in enumerate(ordered)}
+
+    def explainer(finding: Finding) -> Finding | None:
+        for other in ordered:
+            if other.cause == finding.cause or finding.cause not in explains.get(other.rule, ()):
+                continue
+            mutual = any(other.cause in explains.get(f.rule, ()) for f in ordered if f.cause == finding.cause)
+            if not mutual or position[other.rule] < position[finding.rule]:
+                return other
+        return None
+
     kept: list[Finding] = []
     suppressed: list[Finding] = []
-    explained: dict[str, str] = {}
     for finding in ordered:
-        if finding.cause in explained:
-            suppressed.append(replace(finding, suppressed_by=explained[finding.cause]))
-            continue
-        kept.append(finding)
-        for cause in explains.get(finding.rule, ()):
-            if cause != finding.cause:
-                explained.setdefault(cause, finding.rule)
+        cause = explainer(finding)
+        if cause is None:
+            kept.append(finding)
+        else:
+            suppressed.append(replace(finding, suppressed_by=cause.rule))
     return kept, suppressed
 
 

@@ -299,8 +299,34 @@ def read(claim: Claim, tree) -> list[RawRun]:
             run_notes.append(f"{rel}: {why}; rows numbered from 0")
         steps = counter[start:stop] if counter is not None else np.arange(stop - start)
         part = {tag: (values[start:stop], present[start:stop]) for tag, (values, present) in series.items()}
+        if source == FORMAT:
+            part, gap_notes = _trailing_gaps_as_nan(part, rel)
+            run_notes += gap_notes
         runs.append(wide_run(name, source, claim.files + claim.extras, steps, part, per=per, hparams=dict(hparams), notes=run_notes))
     return runs
+
+
+def _trailing_gaps_as_nan(part: dict[str, Column], rel: str) -> tuple[dict[str, Column], list[str]]:
+    """Read a column's empty cells as NaN when they run from some row to the end of a dense table.
+
+    pandas' ``to_csv`` writes NaN as an empty cell, so a loss that became NaN and stayed NaN shows
+    up as a column that stops while the rows go on. Only where every gap in the table is such a
+    tail: sparse logs (several kinds of rows) leave cells empty on purpose, in the middle.
+    """
+    tails = {}
+    for tag, (_, present) in part.items():
+        if present.all():
+            continue
+        first_gap = int(np.argmin(present))
+        if first_gap == 0 or present[first_gap:].any():
+            return part, []
+        tails[tag] = first_gap
+    out, notes = dict(part), []
+    for tag, first_gap in sorted(tails.items()):
+        values, present = part[tag]
+        out[tag] = (np.where(present, values, np.nan), np.ones_like(present))
+        notes.append(f"{rel}: '{tag}' is empty from data row {first_gap + 1} to the end while the rows go on; read as NaN (pandas writes NaN as an empty cell)")
+    return out, notes
 
 
 def _axis(columns: Mapping[str, Column]) -> tuple[str | None, np.ndarray | None, str, str | None]:

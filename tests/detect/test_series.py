@@ -86,7 +86,8 @@ def test_a_plateau_in_the_middle_is_found_where_it_starts():
 
 def test_features_abstain_below_the_minimum_number_of_points():
     curve = Curve(np.arange(3), np.array([1.0, 0.9, 0.8]))
-    assert level(curve) == {} and trend(curve) == {} and noise(curve) == {} and plateau(curve) == {}
+    assert set(level(curve)) == {"improvement", "tail_improvement"}  # a short run still fell or did not
+    assert trend(curve) == {} and noise(curve) == {} and plateau(curve) == {}
     assert coverage(curve)["points"] == 3
 
 
