@@ -304,3 +304,22 @@ def test_blank_lines_are_skipped_and_line_numbers_kept(tmp_path):
     runs = lossrules.load(write(tmp_path / "h.csv", "epoch,loss\n0,1.0\n\n1,0.5\n\n0,2.0\n"))
     assert [series(r, "loss") for r in runs] == [([0, 1], [1.0, 0.5]), ([0], [2.0])]
     assert runs[1].notes[-1].endswith("this is run 2, lines 6-6")
+
+
+def test_a_column_emptied_to_the_end_by_pandas_is_read_as_nan(tmp_path):
+    """pandas' to_csv writes NaN as an empty cell: a loss that became NaN leaves a tail of empties."""
+    import pandas as pd
+
+    history = pd.DataFrame({"epoch": range(6), "train_loss": [1.0, 0.8, 0.6, float("nan"), float("nan"), float("nan")], "val_loss": [1.1, 0.9, 0.7, 0.7, 0.7, 0.7]})
+    history.to_csv(tmp_path / "history.csv", index=False)
+    (run,) = lossrules.load(tmp_path)
+    steps, values = run.series("train_loss")
+    assert steps.tolist() == list(range(6)) and np.isnan(values[3:]).all()
+    assert any("read as NaN" in note for note in run.notes)
+
+
+def test_empty_cells_in_the_middle_of_a_sparse_table_stay_missing(tmp_path):
+    (tmp_path / "log.csv").write_text("step,train_loss,val_loss\n0,1.0,\n1,0.9,\n2,0.8,0.85\n3,0.7,\n")
+    (run,) = lossrules.load(tmp_path)
+    steps, values = run.series("val_loss")
+    assert steps.tolist() == [2] and values.tolist() == [0.85]
