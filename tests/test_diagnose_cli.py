@@ -124,3 +124,37 @@ def test_diagnose_as_a_real_subprocess_with_one_line_errors(tmp_path):
     assert done.returncode in (0, 1) and json.loads(done.stdout)["runs"]
     bad = subprocess.run([sys.executable, "-m", "lossrules", "diagnose", str(tmp_path)], capture_output=True, text=True)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_min_severity_quiet_and_markdown(wild):
+    everything = json.loads(cli("diagnose", str(wild / "w010"), "--format", "json").output)["runs"][0]["findings"]
+    warnings = json.loads(cli("diagnose", str(wild / "w010"), "--format", "json", "--min-severity", "warning").output)["runs"][0]["findings"]
+    assert any(f["severity"] == "info" for f in everything) and all(f["severity"] != "info" for f in warnings)
+    assert cli("diagnose", str(wild / "w010"), "-q").output == ""
+    markdown = cli("diagnose", str(wild / "w010"), "--format", "markdown").output
+    assert markdown.startswith("| run |") and "**overfitting**" in markdown
+
+
+def test_metric_binding_and_extra_rule_folders(tmp_path):
+    (tmp_path / "team.yaml").write_text(
+        "- id: underfitting.team_policy\n  title: Team policy says the loss must end below 0.01\n  cause: underfitting\n"
+        "  severity: error\n  params: {max_loss: 0.01}\n  when: train_loss.last > params.max_loss\n  evidence: [train_loss.last]\n"
+        "  remedies: ['Train harder (last loss {train_loss.last}).']\n  why: Policy.\n  references: []\n  origin: team\n"
+    )
+    doc = json.loads(cli("diagnose", str(FIXTURES / "keras_csv"), "--format", "json", "--rules", str(tmp_path)).output)
+    (finding,) = [f for f in doc["runs"][0]["findings"] if f["rule"] == "underfitting.team_policy"]
+    assert finding["remedies"][0].startswith("Train harder (last loss 0.")
+    bound = json.loads(cli("diagnose", str(FIXTURES / "keras_csv"), "--format", "json", "--metric", "val_loss=loss").output)
+    assert bound["runs"][0]["metrics"]["val_loss"] == "loss"
+
+
+def test_features_json_and_rules_docs_file(tmp_path):
+    doc = json.loads(cli("features", str(FIXTURES / "tb_scalars"), "--format", "json").output)
+    assert doc["runs"][0]["facts"]["run.has_val_loss"] is True
+    out = tmp_path / "rules.md"
+    assert cli("rules", "docs", "-o", str(out)).exit_code == 0 and out.read_text().startswith("# Rules reference")
+
+
+def test_version_as_a_subprocess():
+    done = subprocess.run([sys.executable, "-m", "lossrules", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("lossrules, version ")
