@@ -12,7 +12,7 @@ from .curve import Curve
 
 FACTS = [
     Fact("run.steps", "step", "last step of the training loss", "no training loss"),
-    Fact("run.epochs", "count", "epochs run: from the logged epoch counter, the rows of a per-epoch log, or else the number of evaluations (validation once per epoch)", "no epoch counter, a per-step log, and fewer than 3 regular evaluations"),
+    Fact("run.epochs", "count", "epochs run: from the logged epoch counter, the rows of a per-epoch log (or a training loss logged as often as validation), or else the number of evaluations of a per-step log (validation once per epoch)", "no epoch counter, a per-step log, and fewer than 3 regular evaluations"),
     Fact("run.epochs_source", "text", "where run.epochs came from: counter, rows or validation", "run.epochs abstains"),
     Fact("run.steps_per_epoch", "steps", "optimisation steps per epoch", "run.epochs abstains, or the log counts epochs, not steps"),
     Fact("run.has_train_loss", "bool", "a training loss was found"),
@@ -55,8 +55,8 @@ def _epochs_of(train: Curve, per: str, epoch: Curve | None, val: Curve | None) -
     """Epochs and where the count came from (None when nothing says)."""
     if epoch is not None:
         return _epochs(epoch), "counter"
-    if per == "epoch":
-        return len(train.steps), "rows"
+    if per == "epoch" or (val is not None and len(train.steps) <= 1.5 * len(val.steps)):
+        return len(train.steps), "rows"  # a point per epoch (training logged as often as validation)
     if val is not None and len(val.steps) >= 3:
         gaps = np.diff(val.steps)
         regular = gaps.min() > 0 and gaps.max() <= 1.1 * gaps.min()
