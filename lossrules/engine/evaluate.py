@@ -18,7 +18,12 @@ _TEMPLATE = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 
 
 def diagnose_facts(facts: Mapping[str, Any], ruleset: RuleSet, run: Run | None = None) -> Diagnosis:
-    """The diagnosis of one run from its facts."""
+    """The diagnosis of one run from its facts.
+
+    A symptom is an observation: to cause rules it is true when its rule fired and false
+    otherwise, so ``not symptom.val_rising`` holds for a run without a validation loss (the
+    report still shows which symptoms could not be checked).
+    """
     symptoms: dict[str, Any] = {}
     symptom_checks: dict[str, tuple] = {}
     not_applicable = []
@@ -29,14 +34,15 @@ def diagnose_facts(facts: Mapping[str, Any], ruleset: RuleSet, run: Run | None =
             symptom_checks.setdefault(rule.symptom, tuple(trace))
         previous = symptoms.get(rule.symptom, False)
         symptoms[rule.symptom] = True if value is True or previous is True else (UNKNOWN if UNKNOWN in (value, previous) else False)
+    observed = {name: value is True for name, value in symptoms.items()}
     findings = []
     for rule in ruleset.causes:
         trace: list = []
-        value = _condition(rule, facts, symptoms, trace)
+        value = _condition(rule, facts, observed, trace)
         if value is UNKNOWN:
             not_applicable.append(rule.id)
         elif value is True:
-            findings.append(_finding(rule, facts, symptoms, trace))
+            findings.append(_finding(rule, facts, observed, trace))
     kept, suppressed = _rank(findings, {r.id: r.explains for r in ruleset.causes})
     return Diagnosis(
         run=run.name if run else "",

@@ -126,8 +126,16 @@ def test_evaluation_fires_explains_and_renders_remedies(tmp_path):
 
 
 def test_rules_whose_facts_are_absent_are_not_applicable_not_errors(tmp_path):
-    diagnosis = diagnose_facts({}, load_alone(write(tmp_path, GOOD)))
+    plain = GOOD.replace(" and symptom.testing_up", "")
+    diagnosis = diagnose_facts({}, load_alone(write(tmp_path, plain)))
     assert diagnosis.verdict == "healthy" and diagnosis.not_applicable == ("overfitting.test_rule",)
+    assert diagnosis.symptoms == {"testing_up": None}  # reported as not checkable
+
+
+def test_an_unobserved_symptom_is_false_to_cause_rules(tmp_path):
+    negated = GOOD.replace("and symptom.testing_up", "and not symptom.testing_up")
+    diagnosis = diagnose_facts({"val_loss.rise_from_min": 0.4}, load_alone(write(tmp_path, negated.replace("when: val_loss.rise_from_min > 0\n", "when: gap.final > 1\n"))))
+    assert [f.rule for f in diagnosis.findings] == ["overfitting.test_rule"]
 
 
 def test_templates_fill_facts_and_never_walk_attributes():
