@@ -15,7 +15,9 @@ def rows(diagnoses: Sequence[Diagnosis]) -> list[dict]:
     """Table rows, worst runs first."""
     out = []
     for d in worst_first(diagnoses):
-        top = next((f for f in d.findings if f.cause == d.verdict), d.top) if d.findings else None
+        top = next((f for f in d.findings if f.cause == d.verdict), None) or next(
+            (f for f in d.findings if f.cause != "inconclusive"), None
+        )
         out.append(
             {
                 "run": d.run,
