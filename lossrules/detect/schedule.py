@@ -19,7 +19,7 @@ FACTS = [
     Fact("lr.peak_fraction", "run fraction", "where the peak is reached (late peak: warmup)", _ABSTAINS),
     Fact("lr.drops", "count", f"step drops: falls to below {_DROP:.0%} of the previous logged value", _ABSTAINS),
     Fact("lr.shape", "text", "constant, warmup, decay, warmup_decay, step, cyclic or other", _ABSTAINS),
-    Fact("lr.collapse_fraction", "run fraction", f"where the rate first falls below {_COLLAPSE:.0%} of its peak", _ABSTAINS + ", or it never does"),
+    Fact("lr.collapse_fraction", "run fraction", f"where the rate first falls below {_COLLAPSE:.0%} of its peak after reaching it (a warmup from near zero does not count)", _ABSTAINS + ", or it never does"),
     Fact("lr.drop_response", "fraction", "median, over step drops, of the training loss's relative improvement in the window after the drop minus that in the window before (> 0: drops help)", _ABSTAINS + ", no step drop, or no training loss around the drops"),
 ]
 
@@ -57,7 +57,7 @@ def schedule_facts(lr: Curve) -> dict:
         "lr.drops": int(np.count_nonzero(values[1:] < _DROP * values[:-1])),
         "lr.shape": _shape(values, peak_at, progress),
     }
-    low = np.flatnonzero(values < _COLLAPSE * values[peak_at])
+    low = peak_at + np.flatnonzero(values[peak_at:] < _COLLAPSE * values[peak_at])
     if len(low):
         out["lr.collapse_fraction"] = float(progress[low[0]])
     return out

@@ -76,7 +76,7 @@ def _finding(rank: int, f: Finding, d: Diagnosis, why: bool) -> list[str]:
         lines += [f"     - {text}" for text in f.remedies]
     if why:
         lines.append(f"   why it matters: {f.why}")
-        lines.append("   because:")
+        lines.append("   because:" if f.checks or f.symptoms else "   because: its condition holds (it compares no values)")
         for name in f.symptoms:
             lines.append(f"     symptom.{name}:")
             lines += [f"       {_check(c)}" for c in d.symptom_checks.get(name, ())]
