@@ -231,6 +231,21 @@ def _options(config_file, select, ignore, sets, metrics, rule_dirs, min_severity
     )
 
 
+def sort_runs(diagnoses: list, key: str) -> list:
+    """Diagnoses in the order asked for; reports keep the order they are given."""
+    from .report import worst_first
+
+    if key == "worst":
+        return worst_first(diagnoses)
+    getters = {
+        "run": lambda d: (d.root, d.run),
+        "verdict": lambda d: (d.verdict, d.root, d.run),
+        "steps": lambda d: (-(d.steps or 0), d.root, d.run),
+        "source": lambda d: (d.source, d.root, d.run),
+    }
+    return sorted(diagnoses, key=getters[key])
+
+
 def _emit(diagnoses, opts, fmt: str, output: str | None, quiet: bool, *, audit: bool, why: bool = False) -> int:
     """Write the report and compute the exit status."""
     from .model import SEVERITY_RANK
@@ -278,9 +293,10 @@ def diagnose(ctx, paths, why, fmt, output, config_file, select, ignore, sets, me
 @click.argument("roots", nargs=-1, required=True, type=LOG_PATH)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: all cores).")
 @click.option("--dask", metavar="ADDRESS", help="Run on a Dask cluster (tcp://host:8786), or 'local' for a LocalCluster.")
+@click.option("--sort", "sort_by", type=click.Choice(["worst", "run", "verdict", "steps", "source"]), default="worst", show_default=True, help="Row order of the table.")
 @report_options
 @click.pass_context
-def audit(ctx, roots, jobs, dask, fmt, output, config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on, quiet):
+def audit(ctx, roots, jobs, dask, sort_by, fmt, output, config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on, quiet):
     """Batch audit of every run under ROOTS: one row per run, worst first, and a verdict summary."""
 
     def body() -> int:
@@ -299,9 +315,9 @@ def audit(ctx, roots, jobs, dask, fmt, output, config_file, select, ignore, sets
                     bar.update(1)
         except KeyboardInterrupt:
             click.echo(f"lossrules: interrupted after {len(results)} of {len(items)} run(s); reporting those", err=True)
-            _emit(results, opts, fmt, output, quiet, audit=True)
+            _emit(sort_runs(results, sort_by), opts, fmt, output, quiet, audit=True)
             sys.exit(130)
-        return _emit(results, opts, fmt, output, quiet, audit=True)
+        return _emit(sort_runs(results, sort_by), opts, fmt, output, quiet, audit=True)
 
     _guarded(ctx, body)
 

@@ -158,3 +158,29 @@ def test_features_json_and_rules_docs_file(tmp_path):
 def test_version_as_a_subprocess():
     done = subprocess.run([sys.executable, "-m", "lossrules", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.startswith("lossrules, version ")
+
+
+@pytest.mark.parametrize(
+    "args, codes",
+    [
+        (["load", str(FIXTURES / "tb_scalars")], (0,)),
+        (["features", str(FIXTURES / "tb_scalars"), "--format", "json"], (0,)),
+        (["diagnose", str(FIXTURES / "keras_csv"), "--why"], (0, 1)),
+        (["audit", str(FIXTURES), "-j", "2", "--sort", "run", "--format", "markdown"], (0, 1)),
+        (["rules", "list"], (0,)),
+        (["rules", "show", "nonfinite.training_loss"], (0,)),
+        (["rules", "check", str(FIXTURES.parent.parent / "rules")], (0,)),
+        (["rules", "docs"], (0,)),
+        (["rules", "show", "no.such_rule"], (2,)),
+    ],
+)
+def test_every_command_as_a_real_subprocess(args, codes):
+    done = subprocess.run([sys.executable, "-m", "lossrules", *args], capture_output=True, text=True)
+    assert done.returncode in codes, done.stderr
+    assert "Traceback" not in done.stderr and (done.stdout or done.returncode == 2)
+
+
+def test_audit_sort_orders_rows():
+    text = cli("audit", str(FIXTURES), "-j", "1", "--sort", "run", "--format", "csv").output.splitlines()[1:]
+    runs = [line.split(",")[0] for line in text]
+    assert runs == sorted(runs)

@@ -27,8 +27,9 @@ def load_ruleset(
 ) -> RuleSet:
     """Rules from the shipped folder (unless ``include_builtin`` is False) and ``extra`` folders."""
     base = [builtin_rules_dir()] if include_builtin and folders is None else [Path(f) for f in folders or []]
+    unique = list(dict.fromkeys(p.resolve() for p in base + [Path(f) for f in extra]))  # a folder given twice loads once
     rules = []
-    for path in rule_files(base + [Path(f) for f in extra]):
+    for path in rule_files(unique):
         rules += [build_rule(raw, str(path), line) for raw, line in read_rule_file(path)]
     facts, hparams = known_names()
     ruleset = assemble(rules, facts, hparams)

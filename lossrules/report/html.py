@@ -3,7 +3,7 @@
 Each run gets its curves (training and validation together, log scale where it helps)
 annotated with what its findings point at: the validation minimum, the step a finding names,
 spikes, the first non-finite value, plateaus. An audit opens with the table of runs, worst
-first, with a thumbnail per run linking to its section.
+first (or as sorted), with a thumbnail per run linking to its section.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import numpy as np
 from .. import __version__
 from ..engine.evaluate import format_value
 from ..model import Diagnosis
-from . import visible, worst_first
+from . import visible
 from .svg import Marker, Series, chart
 
 PLOT_FACTS = (
@@ -49,7 +49,7 @@ th{background:#f6f6f6} a{color:#1a5fb4;text-decoration:none}
 
 
 def render_html(diagnoses: Sequence[Diagnosis], *, audit: bool, min_severity: str = "info") -> str:
-    ordered = worst_first(diagnoses)
+    ordered = list(diagnoses)
     counts = Counter(d.verdict for d in diagnoses)
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     parts = [

@@ -6,15 +6,14 @@ import io
 from typing import Sequence
 
 from ..model import Diagnosis
-from . import worst_first
 
 COLUMNS = ("run", "root", "source", "steps", "verdict", "severity", "confidence", "top_finding", "rule", "error")
 
 
 def rows(diagnoses: Sequence[Diagnosis]) -> list[dict]:
-    """Table rows, worst runs first."""
+    """Table rows, in the order given (the command line sorts: worst runs first by default)."""
     out = []
-    for d in worst_first(diagnoses):
+    for d in diagnoses:
         top = next((f for f in d.findings if f.cause == d.verdict), None) or next(
             (f for f in d.findings if f.cause != "inconclusive"), None
         )
