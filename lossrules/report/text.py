@@ -37,9 +37,7 @@ def post_mortem(d: Diagnosis, *, why: bool = False, min_severity: str = "info") 
     if d.metrics:
         lines.append("metrics: " + ", ".join(f"{role}={tag}" for role, tag in d.metrics.items()))
     shown = [f for f in visible(d, min_severity) if f.cause != "inconclusive" or f.severity != "info"]
-    rank = 0
-    for cause, group in _by_cause(shown):
-        rank += 1
+    for rank, group in enumerate(_by_cause(shown), 1):
         lines += [""] + _finding(rank, group[0], d, why)
         lines += [f"   also: {f.title} ({f.confidence:.2f})  [{f.rule}]" for f in group[1:]]
     advice = [f for f in d.findings if f.cause == "inconclusive" and f.severity == "info"]
@@ -55,12 +53,12 @@ def post_mortem(d: Diagnosis, *, why: bool = False, min_severity: str = "info") 
     return "\n".join(lines)
 
 
-def _by_cause(findings: Sequence[Finding]) -> list[tuple[str, list[Finding]]]:
+def _by_cause(findings: Sequence[Finding]) -> list[list[Finding]]:
     """Findings grouped by cause, in rank order of each cause's first finding."""
     groups: dict[str, list[Finding]] = {}
     for f in findings:
         groups.setdefault(f.cause, []).append(f)
-    return list(groups.items())
+    return list(groups.values())
 
 
 def _finding(rank: int, f: Finding, d: Diagnosis, why: bool) -> list[str]:
