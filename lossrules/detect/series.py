@@ -231,7 +231,6 @@ def _giveback(curve: Curve) -> dict:
         return {}
     rise = raw - np.minimum.accumulate(raw)
     return {"giveback": float((raw[-1] - raw.min()) / gained), "max_giveback": float(rise.max() / gained)}
-    return out
 
 
 def spikes(curve: Curve) -> dict:
