@@ -53,4 +53,23 @@ def markdown() -> str:
     for fact in catalogue():
         name = f"`{{{','.join(fact.roles)}}}.{fact.name}`" if fact.roles else f"`{fact.name}`"
         lines.append(f"| {name} | {fact.unit} | {fact.meaning} | {fact.abstains} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + settings_markdown()) + "\n"
+
+
+def settings_markdown() -> list[str]:
+    """The detector settings section: how facts are measured, and how to change it."""
+    from .settings import settings_doc
+
+    lines = [
+        "",
+        "## Detector settings",
+        "",
+        "How the facts above are measured (not verdicts: thresholds that judge live in the rule files).",
+        "Override one in `lossrules.toml` (or `[tool.lossrules.detect]` in `pyproject.toml`), e.g.",
+        "`[detect]` then `smooth_fraction = 0.1`.",
+        "",
+        "| setting | default | meaning |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{name}` | {default} | {meaning} |" for name, default, meaning in settings_doc()]
+    return lines

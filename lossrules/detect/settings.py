@@ -43,8 +43,12 @@ class DetectorSettings:
     """Early and late windows (first and last 20% of progress) for early/late comparisons."""
     chance_tolerance: float = 0.02
     """An initial loss within 2% of ln(C) for a whole C makes C the inferred class count."""
+    chance_accuracy_tolerance: float = 0.05
+    """A first accuracy within 5% of 1/C for a whole C hints at C classes..."""
+    chance_loss_tolerance: float = 0.1
+    """...and makes C the inferred class count when the first loss is also within 10% of ln(C)."""
     max_classes: int = 1000
-    """Largest class count inferred from the initial loss."""
+    """Largest class count inferred from the initial loss or accuracy."""
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> "DetectorSettings":
         """A copy with some settings replaced; unknown names and wrong types are input errors."""

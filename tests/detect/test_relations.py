@@ -106,6 +106,18 @@ def test_no_class_count_is_guessed_without_an_accuracy_or_far_from_ln_c():
     assert chance_facts({"num_classes": 4}, {"train_loss": far}, DetectorSettings())["run.classes"] == 4
 
 
+def test_an_accuracy_at_one_over_c_and_a_loss_near_ln_c_together_infer_the_class_count():
+    loss = Curve(STEPS, 1.07 * math.log(3) + 0 * PROGRESS)  # 7% above ln 3: too far on its own
+    at_third = Curve(STEPS, np.full(len(STEPS), 1 / 3), positive_scale=False, higher_is_better=True)
+    got = chance_facts({}, {"train_loss": loss, "val_acc": at_third}, DetectorSettings())
+    assert got["run.classes"] == 3 and got["run.classes_source"] == "initial_accuracy"
+    assert got["val_acc.chance_ratio"] == pytest.approx(1.0)
+    learning = Curve(STEPS, 0.6 + 0.3 * PROGRESS, positive_scale=False, higher_is_better=True)  # 1/0.6 is no whole C
+    assert chance_facts({}, {"train_loss": loss, "val_acc": learning}, DetectorSettings()) == {}
+    far_loss = Curve(STEPS, 1.3 * math.log(3) + 0 * PROGRESS)  # the two hints disagree
+    assert chance_facts({}, {"train_loss": far_loss, "val_acc": at_third}, DetectorSettings()) == {}
+
+
 def test_vanishing_gradient_norm_gives_a_small_late_to_early_ratio_and_spikes_are_matched():
     norm = np.exp(-6 * PROGRESS)
     norm[150] *= 50
@@ -172,3 +184,12 @@ def test_every_fact_emitted_is_in_the_catalogue_and_vice_versa():
 def test_the_facts_reference_in_docs_is_generated_from_the_code():
     assert (ROOT / "docs" / "facts.md").read_text() == markdown(), "run: lossrules features --docs > docs/facts.md"
     assert len({f.names()[0] for f in catalogue()}) == len(catalogue())
+
+
+def test_every_detector_setting_is_documented_with_its_default():
+    from lossrules.detect.settings import DetectorSettings, settings_doc
+
+    documented = settings_doc()
+    assert [name for name, _, _ in documented] == list(DetectorSettings.__dataclass_fields__)
+    assert all(meaning for _, _, meaning in documented)
+    assert "| `spike_z` | 6.0 |" in markdown()
