@@ -27,6 +27,8 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("train_loss", "train_loss"),
         ("train/loss", "train_loss"),
         ("Loss/train", "train_loss"),
+        ("loss/trn", "train_loss"),  # SummaryWriter.add_scalars("loss", {"trn": ..., "val": ...})
+        ("acc/trn", "train_acc"),
         ("train_loss_epoch", "train_loss"),
         ("train_loss_step", "train_loss"),
         ("train/epoch_loss", "train_loss"),
