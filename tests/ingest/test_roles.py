@@ -29,6 +29,15 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("Loss/train", "train_loss"),
         ("loss/trn", "train_loss"),  # SummaryWriter.add_scalars("loss", {"trn": ..., "val": ...})
         ("acc/trn", "train_acc"),
+        ("Losses/train", "train_loss"),
+        ("Losses/valid", "val_loss"),
+        ("sparse_categorical_accuracy", "train_acc"),  # Keras names accuracy after its metric
+        ("val_binary_accuracy", "val_acc"),
+        ("validation/epoch_categorical_accuracy", "val_acc"),
+        ("train/epoch_sparse_categorical_accuracy", "train_acc"),
+        ("validation_accuracy", "val_acc"),
+        ("acc/valid", "val_acc"),
+        ("Train/GradNorm", "grad_norm"),
         ("train_loss_epoch", "train_loss"),
         ("train_loss_step", "train_loss"),
         ("train/epoch_loss", "train_loss"),
