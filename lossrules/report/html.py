@@ -103,7 +103,8 @@ def _thumbnail(d: Diagnosis) -> str:
 def _markers(d: Diagnosis) -> list[Marker]:
     facts = d.facts
     out = []
-    if facts.get("train_loss.plateau_fraction", 0) > 0.3 and "train_loss.plateau_start_step" in facts:
+    plateau_found = any(f.cause == "plateau" for f in (*d.findings, *d.suppressed))
+    if plateau_found and "train_loss.plateau_start_step" in facts:
         first, last = facts.get("train_loss.first_step", 0), facts.get("train_loss.last_step", 0)
         start = facts["train_loss.plateau_start_step"]
         out.append(Marker(start, "plateau", "#7b1fa2", span=start + facts["train_loss.plateau_fraction"] * (last - first)))
