@@ -17,7 +17,7 @@ from .curve import Curve
 from .settings import DetectorSettings
 
 FACTS = [
-    Fact("run.classes", "count", "number of classes, from hyperparameters or the initial loss", "not logged and not inferable (no accuracy series, or first loss not near ln C)"),
+    Fact("run.classes", "count", "number of classes, from hyperparameters or inferred from the initial loss and accuracy", "not logged and not inferable (no accuracy series, or first loss and accuracy not near ln C and 1/C)"),
     Fact("run.classes_source", "text", "where run.classes came from: hparams, initial_loss or initial_accuracy", "run.classes abstains"),
     Fact("chance_first", "ratio", "first loss over ln(C): 1 = the loss of a uniform guess", "run.classes abstains, or the loss is not positive", LOSS_ROLES),
     Fact("chance_last", "ratio", "final smoothed loss over ln(C)", "run.classes abstains, or the loss is not positive", LOSS_ROLES),

@@ -45,7 +45,7 @@ FACTS = [
     Fact("plateau_fraction", "run fraction", "longest stretch without significant progress (noise-aware)", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("plateau_start_fraction", "run fraction", "where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("plateau_start_step", "step", "step where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
-    Fact("plateau_escape", "fraction", "relative improvement of the smoothed curve from the end of that stretch to the end of the run (0 when it lasts to the end)", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("plateau_escape", "fraction", "relative improvement of the smoothed curve from the end of that stretch to the end of the run (0 when it lasts to the end)", "fewer than min_points points, or no positive level", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("rise_from_min", "fraction", "how far the smoothed curve ends above its smoothed minimum (0.5 = 50% higher)", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("max_rise", "fraction", "largest rise of the smoothed curve above its running minimum, anywhere", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("rise_duration", "run fraction", "share of the run after the minimum spent clearly above it", "fewer than min_points points", LOSS_ROLES),
@@ -120,11 +120,8 @@ def _improvement(curve: Curve, name: str, start: float) -> dict:
     keep = curve.progress >= start
     if keep.sum() < 2:
         return {}
-    seg = curve.goodness(curve.smooth[keep])
-    delta = float(seg[0] - seg[-1])
-    if curve.log:
-        return {name: float(-np.expm1(-delta))}
-    return {name: delta / curve.level} if curve.level > 0 else {}
+    gain = _relative_gain(curve, curve.smooth[keep][0], curve.smooth[-1])
+    return {} if gain is None else {name: gain}
 
 
 def trend(curve: Curve) -> dict:
@@ -186,20 +183,23 @@ def plateau(curve: Curve) -> dict:
     lengths = curve.progress[np.clip(ends, 0, curve.n - 1)] - curve.progress
     start = int(np.argmax(lengths))
     end = int(np.clip(ends[start], 0, curve.n - 1))
-    return {
+    out = {
         "plateau_fraction": float(lengths[start]),
         "plateau_start_fraction": float(curve.progress[start]),
         "plateau_start_step": int(curve.x[start]),
-        "plateau_escape": _relative_gain(curve, curve.smooth[end], curve.smooth[-1]),
     }
+    escape = _relative_gain(curve, curve.smooth[end], curve.smooth[-1])
+    return out if escape is None else {**out, "plateau_escape": escape}
 
 
-def _relative_gain(curve: Curve, before: float, after: float) -> float:
-    """How much better ``after`` is than ``before`` on the curve's scale, as a fraction."""
-    delta = float(curve.goodness(np.array([before]))[0] - curve.goodness(np.array([after]))[0])
+def _relative_gain(curve: Curve, before: float, after: float) -> float | None:
+    """How much better ``after`` is than ``before`` on the curve's scale, as a fraction (None
+    where a linear curve has no positive level to be relative to)."""
+    good = curve.goodness(np.array([before, after]))
+    delta = float(good[0] - good[1])
     if curve.log:
         return float(-np.expm1(-delta))
-    return delta / curve.level if curve.level > 0 else 0.0
+    return delta / curve.level if curve.level > 0 else None
 
 
 def divergence(curve: Curve) -> dict:
