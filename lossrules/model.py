@@ -11,6 +11,11 @@ if TYPE_CHECKING:
 SCALAR_COLUMNS = ("tag", "step", "value", "wall_time")
 
 
+def is_number(value: Any) -> bool:
+    """An int or float that is not a bool (JSON, YAML and facts mix the three)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 class LossrulesError(Exception):
     """An error lossrules reports to the user in one line (no traceback)."""
 

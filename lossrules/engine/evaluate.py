@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 from typing import Any, Mapping
 
-from ..model import SEVERITY_RANK, Diagnosis, Finding, Run
+from ..model import SEVERITY_RANK, Diagnosis, Finding, Run, is_number
 from .expr import UNKNOWN, lookup_in
 from .rules import Rule, RuleSet
 
@@ -76,7 +76,7 @@ def _condition(rule: Rule, facts, symptoms, trace: list | None = None) -> Any:
 def _finding(rule: Rule, facts: Mapping, symptoms: Mapping, trace: list) -> Finding:
     lookup = _lookup(rule, facts, symptoms)
     confidence = rule.confidence.evaluate(lookup) if rule.confidence is not None else 0.5
-    if not isinstance(confidence, (int, float)) or isinstance(confidence, bool) or math.isnan(confidence):
+    if not is_number(confidence) or math.isnan(confidence):
         confidence = 0.5
     step = lookup(rule.step) if rule.step else None
     return Finding(
@@ -88,7 +88,7 @@ def _finding(rule: Rule, facts: Mapping, symptoms: Mapping, trace: list) -> Find
         evidence={name: _plain(lookup(name)) for name in rule.evidence},
         remedies=tuple(render(text, lookup) for text in rule.remedies),
         why=rule.why,
-        step=int(step) if isinstance(step, (int, float)) and not isinstance(step, bool) and math.isfinite(step) else None,
+        step=int(step) if is_number(step) and math.isfinite(step) else None,
         checks=tuple(trace),
         symptoms=tuple(sorted(n.split(".", 1)[1] for n in rule.when.names if n.startswith("symptom.") and symptoms.get(n.split(".", 1)[1]) is True)),
     )

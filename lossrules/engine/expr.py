@@ -18,6 +18,8 @@ import operator
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from ..model import is_number
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 32
 
@@ -44,10 +46,6 @@ UNKNOWN = _Unknown()
 
 class ExpressionError(ValueError):
     """An expression that is not valid in the rule language."""
-
-
-def _number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
 FUNCTIONS: dict[str, Callable] = {
@@ -204,13 +202,13 @@ class _Evaluator:
         if isinstance(node.op, ast.Not):
             truth = _truth(value)
             return UNKNOWN if truth is UNKNOWN else not truth
-        if not _number(value):
+        if not is_number(value):
             return UNKNOWN
         return -value if isinstance(node.op, ast.USub) else value
 
     def _BinOp(self, node: ast.BinOp) -> Any:
         left, right = self.visit(node.left), self.visit(node.right)
-        if not (_number(left) and _number(right)):
+        if not (is_number(left) and is_number(right)):
             return UNKNOWN
         if isinstance(node.op, ast.Div) and right == 0:
             return UNKNOWN
@@ -237,7 +235,7 @@ class _Evaluator:
         if func == "exists":
             return self.lookup(dotted_name(node.args[0])) is not UNKNOWN
         args = [self.visit(a) for a in node.args]
-        if not all(_number(a) for a in args):
+        if not all(is_number(a) for a in args):
             return UNKNOWN
         return FUNCTIONS[func](*args)
 
@@ -247,7 +245,7 @@ def _truth(value: Any) -> Any:
         return UNKNOWN
     if isinstance(value, bool):
         return value
-    if _number(value):
+    if is_number(value):
         return value != 0
     return bool(value)
 
@@ -259,7 +257,7 @@ def _compare(op: ast.cmpop, left: Any, right: Any) -> Any:
         return _COMPARE[type(op)](left, right) if isinstance(right, list) else UNKNOWN
     if isinstance(op, (ast.Eq, ast.NotEq)):
         return _COMPARE[type(op)](left, right)
-    if _number(left) and _number(right):
+    if is_number(left) and is_number(right):
         if math.isnan(left) or math.isnan(right):
             return UNKNOWN
         return _COMPARE[type(op)](left, right)

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import numpy as np
 
-from ..model import InputError
+from ..model import InputError, is_number
 from .discover import Claim, Folder
 from .frame import RawRun, newest
 
@@ -74,23 +73,19 @@ def _load(tree, rel: str) -> dict:
     return state
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _history_points(history: list, rel: str) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """(tags, codes, step, value) grouped by tag in file order, and notes on what was skipped."""
     series: dict[str, tuple[list, list]] = {}
     no_step, text_keys = 0, set()
     for entry in history:
         step = entry.get("step") if isinstance(entry, dict) else None
-        if not _is_number(step) or not float(step).is_integer():
+        if not is_number(step) or not float(step).is_integer():
             no_step += 1
             continue
         for key, value in entry.items():
             if key == "step":
                 continue
-            if _is_number(value):
+            if is_number(value):
                 steps, values = series.setdefault(key, ([], []))
                 steps.append(int(step))
                 values.append(float(value))
