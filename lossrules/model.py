@@ -144,6 +144,7 @@ class Diagnosis:
     facts: Mapping[str, Any] = field(default_factory=dict)
     error: str | None = None
     steps: int | None = None
+    notes: tuple[str, ...] = ()
     symptom_checks: Mapping[str, tuple] = field(default_factory=dict)
     curves: Mapping[str, tuple] = field(default_factory=dict)
 

@@ -23,7 +23,7 @@ def diagnose_run(run: Run, ruleset, settings=None, *, curves: bool = False) -> D
     from .engine.evaluate import diagnose_facts
 
     if not run.ok:
-        return Diagnosis(run.name, run.root, run.source, "error", error=run.error)
+        return Diagnosis(run.name, run.root, run.source, "error", error=run.error, notes=run.notes)
     diagnosis = diagnose_facts(facts(run, settings), ruleset, run)
     return replace(diagnosis, curves=role_curves(run)) if curves else diagnosis
 

@@ -46,7 +46,7 @@ def test_json_contract(wild):
     doc = json.loads(result.output)
     assert set(doc) == {"lossrules_version", "format_version", "runs"}
     for run in doc["runs"]:
-        assert set(run) == {"run", "root", "source", "metrics", "verdict", "findings", "error"}
+        assert set(run) == {"run", "root", "source", "metrics", "verdict", "findings", "notes", "error"}
         ranked = [f for f in run["findings"] if f["severity"] != "info"]
         if ranked:
             assert run["verdict"] == ranked[0]["cause"]
@@ -54,6 +54,22 @@ def test_json_contract(wild):
             assert set(finding) == {"rule", "cause", "severity", "confidence", "title", "evidence", "remedies", "step"}
     verdicts = {r["root"].rsplit("/", 1)[-1]: r["verdict"] for r in doc["runs"]}
     assert verdicts == {"w010": "overfitting", "w007": "nonfinite"}
+
+
+def test_what_the_reader_noticed_reaches_the_report(tmp_path):
+    (event_file,) = (FIXTURES / "tb_scalars").glob("events.out.tfevents.*")
+    data = event_file.read_bytes()
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / event_file.name).write_bytes(data[: len(data) // 2])  # a run killed mid-write
+    text = cli("diagnose", str(killed)).output
+    assert "read notes:" in text and "cut short" in text
+    (run,) = json.loads(cli("diagnose", str(killed), "--format", "json").output)["runs"]
+    assert any("cut short" in note for note in run["notes"])
+    for fmt in ("markdown", "html"):
+        assert "cut short" in cli("diagnose", str(killed), "--format", fmt, "-o", str(tmp_path / f"r.{fmt}")).output + (tmp_path / f"r.{fmt}").read_text()
+    (whole,) = json.loads(cli("diagnose", str(FIXTURES / "tb_scalars"), "--format", "json").output)["runs"]
+    assert whole["notes"] == []
 
 
 def test_audit_table_csv_and_summary(tmp_path):

@@ -56,6 +56,7 @@ def diagnose_facts(facts: Mapping[str, Any], ruleset: RuleSet, run: Run | None =
         metrics=run.roles if run else {},
         facts=dict(facts),
         steps=facts.get("run.steps"),
+        notes=run.notes if run else (),
         symptom_checks=symptom_checks,
     )
 

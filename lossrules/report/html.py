@@ -142,6 +142,8 @@ def _charts(d: Diagnosis) -> str:
 def _section(i: int, d: Diagnosis, min_severity: str) -> str:
     parts = [f'<h2 id="run-{i}">{escape(_title(d))} {_badge(d.verdict)}</h2>']
     parts.append(f'<div class="meta">{escape(d.root)} &middot; {escape(d.source)}' + (f", {d.steps:,} steps" if d.steps is not None else "") + "</div>")
+    if d.notes:
+        parts.append('<div class="meta">read notes: ' + "; ".join(escape(n) for n in d.notes) + "</div>")
     if d.error:
         parts.append(f"<p>{escape(d.error)}</p>")
         return "\n".join(parts)

@@ -2,7 +2,7 @@
 
 ``{"lossrules_version", "format_version", "runs": [{"run", "root", "source", "metrics",
 "verdict", "findings": [{"rule", "cause", "severity", "confidence", "title", "evidence",
-"remedies", "step"}], "error"}]}``; findings ordered by rank; ``--why`` adds each finding's
+"remedies", "step"}], "notes", "error"}]}``; findings ordered by rank; ``--why`` adds each finding's
 ``checks`` and the run's ``symptoms``.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ def run_record(d: Diagnosis, *, why: bool = False, min_severity: str = "info") -
         "metrics": dict(d.metrics),
         "verdict": d.verdict,
         "findings": [_finding(f, why) for f in visible(d, min_severity)],
+        "notes": list(d.notes),
         "error": d.error,
     }
     if why:

@@ -22,6 +22,7 @@ def render_markdown(diagnoses: Sequence[Diagnosis], *, audit: bool, min_severity
         return "\n".join(lines) + "\n"
     for d in diagnoses:
         lines += ["", f"## {_cell(d.run)}: {d.verdict}", ""]
+        lines += [f"- read note: {_cell(n)}" for n in d.notes]
         for f in visible(d, min_severity):
             lines.append(f"- **{f.cause}** ({f.severity}, {f.confidence:.2f}): {f.title} `{f.rule}`")
             evidence = ", ".join(f"`{k}` = {format_value(v)}" for k, v in f.evidence.items() if v is not None)

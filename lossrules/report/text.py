@@ -32,10 +32,11 @@ def post_mortem(d: Diagnosis, *, why: bool = False, min_severity: str = "info") 
     lines = [click.style(f"run: {where}", bold=True) + (f"  ({d.source})" if d.source else "")]
     if d.error:
         lines.append(f"verdict: {_verdict_style('error')}  {d.error}")
-        return "\n".join(lines)
+        return "\n".join(lines + _notes(d))
     lines.append(f"verdict: {_verdict_style(d.verdict)}")
     if d.metrics:
         lines.append("metrics: " + ", ".join(f"{role}={tag}" for role, tag in d.metrics.items()))
+    lines += _notes(d)
     shown = [f for f in visible(d, min_severity) if f.cause != "inconclusive" or f.severity != "info"]
     for rank, group in enumerate(_by_cause(shown), 1):
         lines += [""] + _finding(rank, group[0], d, why)
@@ -51,6 +52,11 @@ def post_mortem(d: Diagnosis, *, why: bool = False, min_severity: str = "info") 
     if why and d.not_applicable:
         lines += ["", f"not applicable (facts not logged): {', '.join(d.not_applicable)}"]
     return "\n".join(lines)
+
+
+def _notes(d: Diagnosis) -> list[str]:
+    """What the reader noticed in the files (a record cut short, columns ignored...)."""
+    return ["read notes:"] + [f"  - {note}" for note in d.notes] if d.notes else []
 
 
 def _by_cause(findings: Sequence[Finding]) -> list[list[Finding]]:
