@@ -40,6 +40,7 @@ FACTS = [
     Fact("tail_slope", "log-units per run", "Theil-Sen slope over the tail", "fewer than min_tail_points points in the tail", CURVE_ROLES),
     Fact("tail_slope_p", "p-value", "Mann-Kendall p-value of a trend in the tail", "fewer than min_tail_points points in the tail", CURVE_ROLES),
     Fact("noise", "relative", "robust scale of the residuals around the smoothed curve, relative to its level (0.1 = 10%)", "fewer than min_points points", CURVE_ROLES),
+    Fact("noise_above_floor", "relative", "scatter around the smoothed loss relative to its level, only where the loss is still above noise_floor_fraction of its start (near zero, relative scatter inflates)", "fewer than min_points points, values not all positive, or the loss was above that floor for under noise_floor_coverage of the points", LOSS_ROLES),
     Fact("reversal_rate", "fraction", "share of steps where the smoothed curve changes direction", "fewer than min_points points", CURVE_ROLES),
     Fact("oscillation_growth", "ratio", "residual scale in the late window over the early window (>1: swings grow)", "early or late window under min_points points, or no early noise", CURVE_ROLES),
     Fact("plateau_fraction", "run fraction", "longest stretch without significant progress (noise-aware)", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
@@ -170,6 +171,23 @@ def noise(curve: Curve) -> dict:
     return out
 
 
+def noise_above_floor(curve: Curve) -> dict:
+    """Relative scatter of a positive loss while it is still far from zero.
+
+    Near zero a batch loss of 1e-5 next to one of 3e-5 is a 200% scatter that hurts nothing;
+    measured where the loss is still a sizeable share of its start, scatter means noisy updates.
+    """
+    if not curve.log:
+        return {}
+    settings = curve.settings
+    level = np.exp(curve.smooth)
+    above = level > settings.noise_floor_fraction * level[0]
+    if above.sum() < settings.min_points or above.mean() < settings.noise_floor_coverage:
+        return {}
+    scatter = robust_scale(curve.raw[above] - level[above])
+    return {"noise_above_floor": scatter / float(np.median(level[above]))}
+
+
 def plateau(curve: Curve) -> dict:
     """The longest stretch over which the best-so-far smoothed value does not improve significantly."""
     settings = curve.settings
@@ -252,6 +270,7 @@ GROUPS = {
     "level": (level, CURVE_ROLES),
     "trend": (trend, CURVE_ROLES),
     "noise": (noise, CURVE_ROLES),
+    "noise_above_floor": (noise_above_floor, LOSS_ROLES),
     "plateau": (plateau, (*LOSS_ROLES, *ACC_ROLES)),
     "divergence": (divergence, LOSS_ROLES),
     "spikes": (spikes, _LOSSY),

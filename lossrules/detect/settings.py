@@ -39,6 +39,10 @@ class DetectorSettings:
     """...nor does progress within this many standard errors of the smoothed curve's noise."""
     giveback_min_gain: float = 0.1
     """Giveback facts need the curve to have improved by this much (10%) first: shares of a tiny gain are noise."""
+    noise_floor_fraction: float = 0.1
+    """noise_above_floor looks only where the smoothed loss is above this share (10%) of its start..."""
+    noise_floor_coverage: float = 0.2
+    """...and abstains when that is under this share (20%) of the points: the loss was fitted early."""
     edge_fraction: float = 0.2
     """Early and late windows (first and last 20% of progress) for early/late comparisons."""
     chance_tolerance: float = 0.02

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -16,7 +16,7 @@ import numpy as np
 from ..model import InputError, LossrulesError, MetricBinding, Run
 from ..resources import builtin_rules_dir
 
-_TABLE_KEYS = {"granularity", "ignore", "roles", "derived", "split_words"}
+_TABLE_KEYS = {"granularity", "ignore", "roles", "fallback", "derived", "split_words"}
 _PER = ("step", "epoch")
 
 
@@ -51,6 +51,7 @@ class RoleTable:
     roles: Mapping[str, tuple[str, ...]]
     derived: Mapping[str, str]
     split_words: frozenset = frozenset()
+    fallback: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -89,11 +90,10 @@ def _parse_table(data: object, path: str) -> RoleTable:
             raise fail(f"granularity entry {item!r} needs 'per' (step or epoch) and 'suffix' or 'prefix'")
         kind = "suffix" if "suffix" in item else "prefix"
         markers.append(Marker(str(item.get(kind, "")).lower(), item["per"], kind == "suffix"))
-    roles = {}
-    for role, patterns in data["roles"].items():
-        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
-            raise fail(f"role '{role}' needs a list of patterns")
-        roles[str(role)] = tuple(p.lower() for p in patterns)
+    roles = _patterns(data["roles"], "role", fail)
+    fallback = _patterns(data.get("fallback") or {}, "fallback role", fail)
+    if set(fallback) - set(roles):
+        raise fail(f"fallback for unknown role(s) {sorted(set(fallback) - set(roles))}")
     derived = {}
     for role, spec in (data.get("derived") or {}).items():
         if not isinstance(spec, dict) or set(spec) != {"sum_of"} or not isinstance(spec["sum_of"], str):
@@ -101,7 +101,19 @@ def _parse_table(data: object, path: str) -> RoleTable:
         derived[str(role)] = spec["sum_of"].lower()
     ignore = tuple(str(p).lower() for p in data.get("ignore") or [])
     split_words = frozenset(str(w).lower() for w in data.get("split_words") or [])
-    return RoleTable(tuple(markers), ignore, roles, derived, split_words)
+    return RoleTable(tuple(markers), ignore, roles, derived, split_words, fallback)
+
+
+def _patterns(section: object, what: str, fail) -> dict[str, tuple[str, ...]]:
+    """Role name -> lower-cased patterns, from a mapping of lists of strings."""
+    if not isinstance(section, dict):
+        raise fail(f"expected a mapping of {what}s to pattern lists")
+    out = {}
+    for role, patterns in section.items():
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise fail(f"{what} '{role}' needs a list of patterns")
+        out[str(role)] = tuple(p.lower() for p in patterns)
+    return out
 
 
 def split_marker(tag: str, table: RoleTable) -> tuple[str, str]:
@@ -134,6 +146,10 @@ def bind(
             out.append(_binding(role, overrides[role], parsed, default_per))
             continue
         chosen = _choose(patterns, free, parsed, counts)
+        if not chosen and role in table.fallback:
+            taken = {b.tag for b in out} | set(overrides.values())
+            curves = {t for t in parsed if counts[t] > 1 and t not in taken}
+            chosen = _choose(table.fallback[role], curves, parsed, counts)
         for tag in chosen:
             free.discard(tag)
             out.append(_binding(role, tag, parsed, default_per))

@@ -77,9 +77,19 @@ def test_each_common_spelling_gets_its_role(tag, role):
     assert roles_of([tag]).get(role, [[None]])[0][0] == tag
 
 
-@pytest.mark.parametrize("tag", ["test_loss", "test/loss", "Loss/test", "hp_metric", "test_acc"])
-def test_test_set_metrics_are_never_validation(tag):
-    assert roles_of([tag]) == {}
+@pytest.mark.parametrize("tag", ["test_loss", "test/loss", "Loss/test", "test_acc"])
+def test_test_set_metrics_are_not_validation_when_validation_is_logged(tag):
+    got = roles_of([tag, "val_loss", "val_acc"])
+    assert tag not in [t for pairs in got.values() for t, _ in pairs]
+
+
+@pytest.mark.parametrize("tag, role", [("test_loss", "val_loss"), ("Loss/test", "val_loss"), ("test_accuracy", "val_acc")])
+def test_a_test_curve_stands_in_for_a_missing_validation(tag, role):
+    assert roles_of(["train_loss", tag])[role] == [(tag, "unknown")]
+
+
+def test_a_final_test_score_or_a_summary_never_stands_in():
+    assert roles_of(["train_loss", "test_loss", "hp_metric"], {"train_loss": 50, "test_loss": 1, "hp_metric": 1}).keys() == {"train_loss"}
 
 
 def test_per_step_and_per_epoch_twins_are_both_bound_with_their_granularity():
@@ -136,6 +146,8 @@ def test_granularity_markers_are_stripped_from_the_last_path_part_only():
         ({"roles": {}, "granularity": [{"suffix": "_s", "per": "minute"}]}, "granularity entry"),
         ({"roles": {}, "derived": {"train_loss": {"sum": "x"}}}, "sum_of"),
         (["roles"], "expected a mapping"),
+        ({"roles": {"val_loss": []}, "fallback": {"val_los": ["test_loss"]}}, "fallback for unknown role"),
+        ({"roles": {"val_loss": []}, "fallback": ["test_loss"]}, "mapping of fallback roles"),
     ],
 )
 def test_a_malformed_table_is_refused_naming_the_file(data, message):
