@@ -47,6 +47,10 @@ FACTS = [
     Fact("plateau_start_fraction", "run fraction", "where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("plateau_start_step", "step", "step where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("plateau_escape", "fraction", "relative improvement of the smoothed curve from the end of that stretch to the end of the run (0 when it lasts to the end)", "fewer than min_points points, or no positive level", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("stall_fraction", "run fraction", "longest stretch without significant progress that ends before the curve comes within the same tolerance of its best: a plateau the run escaped from", "fewer than min_points points, or no stretch ends before that", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("stall_start_fraction", "run fraction", "where that stall starts", "no stall", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("stall_start_step", "step", "step where that stall starts", "no stall", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("stall_escape", "fraction", "relative improvement of the smoothed curve from the end of the stall to the end of the run", "no stall, or no positive level", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("rise_from_min", "fraction", "how far the smoothed curve ends above its smoothed minimum (0.5 = 50% higher)", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("max_rise", "fraction", "largest rise of the smoothed curve above its running minimum, anywhere", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("rise_duration", "run fraction", "share of the run after the minimum spent clearly above it", "fewer than min_points points", LOSS_ROLES),
@@ -189,25 +193,35 @@ def noise_above_floor(curve: Curve) -> dict:
 
 
 def plateau(curve: Curve) -> dict:
-    """The longest stretch over which the best-so-far smoothed value does not improve significantly."""
+    """The longest stretch over which the best-so-far smoothed value does not improve
+    significantly, and the longest such stretch the run escaped from (a stall)."""
     settings = curve.settings
     if curve.n < settings.min_points:
         return {}
     best_so_far = np.minimum.accumulate(curve.goodness(curve.smooth))
-    scale = 1.0 if curve.log else max(curve.level, 1e-12)
     tolerance = max(settings.plateau_tolerance, settings.plateau_noise_factor * curve.noise / np.sqrt(curve.window))
-    # best_so_far is non-increasing: for each start, the last index still within tolerance of it
-    ends = np.searchsorted(-best_so_far, -best_so_far + tolerance * scale, side="left") - 1
-    lengths = curve.progress[np.clip(ends, 0, curve.n - 1)] - curve.progress
+    margin = tolerance * (1.0 if curve.log else max(curve.level, 1e-12))
+    # best_so_far is non-increasing: for each start, the last index still within the margin of it
+    ends = np.clip(np.searchsorted(-best_so_far, -best_so_far + margin, side="left") - 1, 0, curve.n - 1)
+    lengths = curve.progress[ends] - curve.progress
+    out = _stretch(curve, "plateau", lengths, ends)
+    settled = int(np.argmax(best_so_far <= best_so_far[-1] + margin))
+    escaped = ends < settled
+    if escaped.any():
+        out.update(_stretch(curve, "stall", np.where(escaped, lengths, -1.0), ends))
+    return out
+
+
+def _stretch(curve: Curve, name: str, lengths: np.ndarray, ends: np.ndarray) -> dict:
+    """Facts of the longest stretch: its length, start and the gain from its end to the run's end."""
     start = int(np.argmax(lengths))
-    end = int(np.clip(ends[start], 0, curve.n - 1))
     out = {
-        "plateau_fraction": float(lengths[start]),
-        "plateau_start_fraction": float(curve.progress[start]),
-        "plateau_start_step": int(curve.x[start]),
+        f"{name}_fraction": float(lengths[start]),
+        f"{name}_start_fraction": float(curve.progress[start]),
+        f"{name}_start_step": int(curve.x[start]),
     }
-    escape = _relative_gain(curve, curve.smooth[end], curve.smooth[-1])
-    return out if escape is None else {**out, "plateau_escape": escape}
+    escape = _relative_gain(curve, curve.smooth[ends[start]], curve.smooth[-1])
+    return out if escape is None else {**out, f"{name}_escape": escape}
 
 
 def _relative_gain(curve: Curve, before: float, after: float) -> float | None:

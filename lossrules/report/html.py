@@ -26,8 +26,8 @@ PLOT_FACTS = (
     "val_loss.first_nonfinite_step",
     "train_loss.spike_steps",
     "grad_norm.spike_steps",
-    "train_loss.plateau_start_step",
-    "train_loss.plateau_fraction",
+    "train_loss.stall_start_step",
+    "train_loss.stall_fraction",
     "train_loss.first_step",
     "train_loss.last_step",
 )
@@ -104,10 +104,10 @@ def _markers(d: Diagnosis) -> list[Marker]:
     facts = d.facts
     out = []
     plateau_found = any(f.cause == "plateau" for f in (*d.findings, *d.suppressed))
-    if plateau_found and "train_loss.plateau_start_step" in facts:
+    if plateau_found and "train_loss.stall_start_step" in facts:
         first, last = facts.get("train_loss.first_step", 0), facts.get("train_loss.last_step", 0)
-        start = facts["train_loss.plateau_start_step"]
-        out.append(Marker(start, "plateau", "#7b1fa2", span=start + facts["train_loss.plateau_fraction"] * (last - first)))
+        start = facts["train_loss.stall_start_step"]
+        out.append(Marker(start, "plateau", "#7b1fa2", span=start + facts["train_loss.stall_fraction"] * (last - first)))
     if "val_loss.argmin_step" in facts and "val_loss" in d.curves:
         out.append(Marker(facts["val_loss.argmin_step"], "val min", "#2e7d32"))
     for name, label in (("train_loss.first_nonfinite_step", "first NaN/inf"), ("val_loss.first_nonfinite_step", "val NaN/inf")):
