@@ -55,12 +55,13 @@ def _epochs_of(train: Curve, per: str, epoch: Curve | None, val: Curve | None) -
     """Epochs and where the count came from (None when nothing says)."""
     if epoch is not None:
         return _epochs(epoch), "counter"
-    if per == "epoch" or (val is not None and len(train.steps) <= 1.5 * len(val.steps)):
+    settings = train.settings
+    if per == "epoch" or (val is not None and len(train.steps) <= settings.epoch_rows_ratio * len(val.steps)):
         return len(train.steps), "rows"  # a point per epoch (training logged as often as validation)
-    if val is not None and len(val.steps) >= 3:
+    if val is not None and len(val.steps) >= settings.epoch_min_evaluations:
         gaps = np.diff(val.steps)
-        regular = gaps.min() > 0 and gaps.max() <= 1.1 * gaps.min()
-        if regular and val.steps[-1] >= 0.9 * train.steps[-1]:
+        regular = gaps.min() > 0 and gaps.max() <= (1 + settings.epoch_gap_tolerance) * gaps.min()
+        if regular and val.steps[-1] >= settings.epoch_coverage * train.steps[-1]:
             return len(val.steps), "validation"
     return None, ""
 

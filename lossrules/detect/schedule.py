@@ -30,7 +30,7 @@ def drop_response(lr: Curve, loss: Curve) -> dict:
     if len(values) < 2 or loss.n < loss.settings.min_points:
         return {}
     drops = lr.x[1:][values[1:] < _DROP * values[:-1]]
-    window = loss.settings.edge_fraction / 4 * max(loss.x[-1] - loss.x[0], 1)
+    window = loss.settings.drop_window * max(loss.x[-1] - loss.x[0], 1)
     changes = []
     for step in drops:
         before = (loss.x >= step - window) & (loss.x < step)

@@ -45,6 +45,16 @@ class DetectorSettings:
     """...and abstains when that is under this share (20%) of the points: the loss was fitted early."""
     edge_fraction: float = 0.2
     """Early and late windows (first and last 20% of progress) for early/late comparisons."""
+    drop_window: float = 0.05
+    """lr.drop_response compares the loss's progress over this share of the run (5%) before and after each drop."""
+    epoch_rows_ratio: float = 1.5
+    """Without an epoch counter, a training loss with at most 1.5 times the validation's points is per epoch..."""
+    epoch_gap_tolerance: float = 0.1
+    """...else evaluations at regular steps (gaps within 10% of each other)..."""
+    epoch_min_evaluations: int = 3
+    """...at least 3 of them..."""
+    epoch_coverage: float = 0.9
+    """...reaching 90% of the training steps count one epoch each."""
     chance_tolerance: float = 0.02
     """An initial loss within 2% of ln(C) for a whole C makes C the inferred class count."""
     chance_accuracy_tolerance: float = 0.05
