@@ -34,9 +34,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 FILES = {
-    "scalars": dict(tags=20, steps=50_000, tensor=False),
-    "tags200": dict(tags=200, steps=5_000, tensor=False),
-    "tf2": dict(tags=20, steps=50_000, tensor=True),
+    "scalars": {"tags": 20, "steps": 50_000, "tensor": False},
+    "tags200": {"tags": 200, "steps": 5_000, "tensor": False},
+    "tf2": {"tags": 20, "steps": 50_000, "tensor": True},
 }
 
 
@@ -45,7 +45,13 @@ def build(name: str, tags: int, steps: int, tensor: bool) -> Path:
     folder = DATA / name
     if folder.is_dir() and any(folder.iterdir()):
         return folder
-    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+    from tensorboard.compat.proto import (
+        event_pb2,
+        summary_pb2,
+        tensor_pb2,
+        tensor_shape_pb2,
+        types_pb2,
+    )
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
     tmp = DATA / f".{name}.tmp"
@@ -167,7 +173,7 @@ def help_imports() -> tuple[bool, float]:
         [sys.executable, "-X", "importtime", "-m", "lossrules", "--help"], capture_output=True, text=True, check=True
     )
     elapsed = time.perf_counter() - start
-    modules = set(re.findall(r"\|\s+(\S+)\s*$", out.stderr, re.M))
+    modules = set(re.findall(r"\|\s+(\S+)\s*$", out.stderr, re.MULTILINE))
     return bool({"pandas", "scipy"} & modules), elapsed
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["load", "load_frame", "iter_runs", "diagnose", "iter_diagnoses", "Run", "Diagnosis", "Finding", "MetricBinding", "LossrulesError", "__version__"]
+__all__ = ["Diagnosis", "Finding", "LossrulesError", "MetricBinding", "Run", "__version__", "diagnose", "iter_diagnoses", "iter_runs", "load", "load_frame"]
 
 if TYPE_CHECKING:
     from .ingest import iter_runs, load, load_frame

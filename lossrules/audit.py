@@ -8,8 +8,8 @@ cluster (``dask="tcp://host:8786"``, or ``"local"`` to start a LocalCluster).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import Callable, Iterable, Iterator
 
 from .config import Options
 from .model import Diagnosis, LossrulesError

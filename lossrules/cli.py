@@ -7,7 +7,7 @@ stderr; ``--debug`` shows the traceback. Heavy modules load inside the commands,
 from __future__ import annotations
 
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 import click
 
@@ -62,7 +62,7 @@ def _guarded(ctx: click.Context, action: Callable[[], int]) -> None:
     except KeyboardInterrupt:
         click.echo("lossrules: interrupted", err=True)
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - a bug must still end in one line, not a traceback
+    except Exception as exc:
         if ctx.obj.get("debug"):
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")

@@ -5,10 +5,11 @@ the file; lists given on the command line are added to the file's.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .model import InputError
 

@@ -1,8 +1,9 @@
 """The data that flows through lossrules: runs as loaded from disk, and the errors it raises."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,7 +60,7 @@ class Run:
     root: str
     source: str
     files: tuple[str, ...]
-    scalars: "pd.DataFrame"
+    scalars: pd.DataFrame
     hparams: Mapping[str, Any] = field(default_factory=dict)
     params: Mapping[str, Any] = field(default_factory=dict)
     metrics: tuple[MetricBinding, ...] = ()
@@ -76,7 +77,7 @@ class Run:
         """The tags of the scalar series, in frame order."""
         return [str(t) for t in self.scalars["tag"].cat.categories]
 
-    def series(self, tag: str) -> tuple["np.ndarray", "np.ndarray"]:
+    def series(self, tag: str) -> tuple[np.ndarray, np.ndarray]:
         """Steps and values of one tag as numpy arrays (empty when the tag is absent)."""
         rows = self.scalars[self.scalars["tag"] == tag]
         return rows["step"].to_numpy(), rows["value"].to_numpy()

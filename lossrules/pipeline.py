@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import os
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from .model import Diagnosis, Run
-
 
 CURVE_ROLES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "grad_norm")
 _CURVE_COLUMNS = 500

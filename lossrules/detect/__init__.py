@@ -11,7 +11,7 @@ from ..model import Run
 from .catalogue import ACC_ROLES, catalogue, fact_names
 from .settings import DetectorSettings
 
-__all__ = ["facts", "catalogue", "fact_names", "DetectorSettings"]
+__all__ = ["DetectorSettings", "catalogue", "fact_names", "facts"]
 
 _POSITIVE_ROLES = ("train_loss", "val_loss", "grad_norm", "lr")
 

@@ -10,7 +10,7 @@ logits are not quite uniform starts a little above ln(C) but still guesses at 1/
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 from .catalogue import ACC_ROLES, LOSS_ROLES, Fact
 from .curve import Curve

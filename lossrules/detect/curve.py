@@ -52,7 +52,7 @@ class Curve:
     @cached_property
     def window(self) -> int:
         """Odd smoother width in points."""
-        width = int(round(self.n * self.settings.smooth_fraction))
+        width = round(self.n * self.settings.smooth_fraction)
         width = max(3, min(width, self.settings.smooth_max))
         return width if width % 2 else width + 1
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -74,4 +74,4 @@ def _epochs(epoch: Curve) -> int | None:
     top = float(values.max())
     if np.all(values == np.round(values)) and values.min() == 0:
         return int(top) + 1
-    return max(int(math.ceil(top - 1e-9)), 1)
+    return max(math.ceil(top - 1e-9), 1)

@@ -272,7 +272,7 @@ def spikes(curve: Curve) -> dict:
         return {}
     z = (curve.residual - np.median(curve.residual)) / curve.residual_scale
     hits = np.flatnonzero(z > settings.spike_z)
-    out = {"spike_count": int(len(hits)), "spike_fraction": float(len(hits) / curve.n), "spike_max_z": float(z.max())}
+    out = {"spike_count": len(hits), "spike_fraction": float(len(hits) / curve.n), "spike_max_z": float(z.max())}
     if len(hits):
         out["spike_first_step"] = int(curve.x[hits[0]])
         out["spike_steps"] = [int(s) for s in curve.x[hits[:_MAX_SPIKE_STEPS]]]

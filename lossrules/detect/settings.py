@@ -7,8 +7,10 @@ under ``[detect]``; ``lossrules features`` prints the values in use.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any, Mapping
+from itertools import pairwise
+from typing import Any
 
 from ..model import InputError
 
@@ -64,7 +66,7 @@ class DetectorSettings:
     max_classes: int = 1000
     """Largest class count inferred from the initial loss or accuracy."""
 
-    def with_overrides(self, overrides: Mapping[str, Any]) -> "DetectorSettings":
+    def with_overrides(self, overrides: Mapping[str, Any]) -> DetectorSettings:
         """A copy with some settings replaced; unknown names and wrong types are input errors."""
         known = {f.name: f for f in fields(self)}
         changes = {}
@@ -87,7 +89,7 @@ def settings_doc() -> list[tuple[str, Any, str]]:
     source = inspect.getsource(DetectorSettings)
     body = ast.parse(source).body[0].body
     docs = {}
-    for node, following in zip(body, body[1:]):
+    for node, following in pairwise(body):
         if isinstance(node, ast.AnnAssign) and isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant):
             docs[node.target.id] = following.value.value
     return [(f.name, f.default, docs.get(f.name, "")) for f in fields(DetectorSettings)]

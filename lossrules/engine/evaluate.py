@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping
+from typing import Any
 
 from ..model import SEVERITY_RANK, Diagnosis, Finding, Run, is_number
 from .expr import UNKNOWN, lookup_in

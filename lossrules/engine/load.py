@@ -1,11 +1,20 @@
 """Build the rule set a diagnosis uses: shipped rules, user folders, overrides, selection."""
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..resources import builtin_rules_dir
-from .rules import RuleSet, assemble, build_rule, read_rule_file, rule_files, select, with_params
+from .rules import (
+    RuleSet,
+    assemble,
+    build_rule,
+    read_rule_file,
+    rule_files,
+    select,
+    with_params,
+)
 
 
 def known_names() -> tuple[set[str], set[str]]:

@@ -10,10 +10,11 @@ the line and the rule.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import yaml
 
@@ -130,7 +131,7 @@ def read_rule_file(path: Path) -> list[tuple[dict, int]]:
         raise RuleError(f"{path}: cannot read ({exc})") from None
     try:
         root = yaml.compose(text, Loader=_StrictLoader)
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         raise RuleError(f"{path}: {_yaml_message(exc)}") from None
     if data is None:

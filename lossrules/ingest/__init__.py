@@ -6,7 +6,7 @@ One broken run never stops the others: it comes back as a :class:`~lossrules.mod
 from __future__ import annotations
 
 import os
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from ..model import InputError, NoRunsFound, Run
 from .discover import Claim, discover, reader_for

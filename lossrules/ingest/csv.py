@@ -16,8 +16,10 @@ from __future__ import annotations
 import csv
 import posixpath
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping, Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -144,7 +146,7 @@ def read_table(tree, rel: str) -> Table:
     return Table(names, columns, np.flatnonzero(rows) + 2, np.cumsum(header)[rows], notes + ignored)
 
 
-def _parse(data: bytes, encoding: str, sep: str, width: int, rel: str) -> "pd.DataFrame":
+def _parse(data: bytes, encoding: str, sep: str, width: int, rel: str) -> pd.DataFrame:
     """The rows after the header, one column per name: numbers where a column parses, else text.
 
     Empty and ``NA`` cells are missing; ``nan`` is not, so a column holding it stays text and is
@@ -176,7 +178,7 @@ def _parse_error(rel: str, exc: Exception) -> str:
     return f"{rel}: cannot parse as a delimited table ({str(exc).strip().splitlines()[-1]})"
 
 
-def _repeated_headers(cells: "pd.DataFrame", names: list[str]) -> np.ndarray:
+def _repeated_headers(cells: pd.DataFrame, names: list[str]) -> np.ndarray:
     """Rows that repeat the header (every cell its column's name): each starts a new run."""
     import pandas as pd
 
@@ -188,7 +190,7 @@ def _repeated_headers(cells: "pd.DataFrame", names: list[str]) -> np.ndarray:
     return header
 
 
-def _numeric_columns(cells: "pd.DataFrame", names: list[str], rows: np.ndarray, rel: str) -> tuple[dict[str, Column], list[str]]:
+def _numeric_columns(cells: pd.DataFrame, names: list[str], rows: np.ndarray, rel: str) -> tuple[dict[str, Column], list[str]]:
     """Each named numeric column over the data rows, and notes on the columns ignored."""
     columns: dict[str, Column] = {}
     unnamed, repeated, text = [], [], []
@@ -212,7 +214,7 @@ def _numeric_columns(cells: "pd.DataFrame", names: list[str], rows: np.ndarray, 
     return columns, notes
 
 
-def _numbers(cells: "pd.Series") -> Column | None:
+def _numbers(cells: pd.Series) -> Column | None:
     """(values, present) of one parsed column, or None if a filled cell is not a number."""
     import pandas as pd
 
@@ -359,4 +361,4 @@ def _pieces(table: Table, axis: str | None, counter: np.ndarray | None, strict: 
     starts = np.flatnonzero(repeats | resets) + 1
     bounds = [0, *starts.tolist(), table.rows]
     reasons = [text for text, found in (("the header is repeated", repeats.any()), (f"the {axis} counter restarts", resets.any())) if found]
-    return list(zip(bounds[:-1], bounds[1:])), " and ".join(reasons)
+    return list(pairwise(bounds)), " and ".join(reasons)

@@ -8,8 +8,9 @@ Adding a format means writing one reader module and listing it in ``READERS``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any
 
 from .tree import Listing, Tree, join
 
@@ -54,7 +55,7 @@ class Folder:
     def join(self, name: str) -> str:
         return join(self.path, name)
 
-    def child(self, name: str) -> "Folder":
+    def child(self, name: str) -> Folder:
         rel = self.join(name)
         return Folder(self.tree, rel, self.tree.listdir(rel), self.claimed)
 

@@ -1,8 +1,8 @@
 """The hand-over between readers and the rest: columns of points in, a tidy long frame out."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
 
 import numpy as np
 

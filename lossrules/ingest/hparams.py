@@ -49,7 +49,7 @@ _DataLoader.add_multi_constructor("tag:yaml.org,2002:python/", _untagged)
 def load_yaml(text: bytes | str, name: str) -> tuple[dict, list[str]]:
     """Flattened hyperparameters from YAML text, and notes about what could not be read."""
     try:
-        data = yaml.load(text, Loader=_DataLoader)  # noqa: S506 - safe loader subclass, see above
+        data = yaml.load(text, Loader=_DataLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

@@ -56,5 +56,5 @@ def _going_back(rel: str, steps: np.ndarray, lines: np.ndarray) -> list[str]:
     i = int(back[0])
     return [
         f"{rel}: step goes back {len(back)} time(s) (first at line {lines[i + 1]}: {steps[i]} -> {steps[i + 1]}); "
-        "later rows replace earlier ones from that step on"
+        + "later rows replace earlier ones from that step on"
     ]

@@ -4,9 +4,11 @@ Where to look for each is data, in ``rules/hparams.yaml``; this module only appl
 """
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any, Mapping
+from typing import Any
 
 from ..model import LossrulesError
 from ..resources import builtin_rules_dir
@@ -71,7 +73,7 @@ def _usable(raw: Any, kind: str) -> Any:
         number = float(raw)
     except (TypeError, ValueError):
         return None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         return None
     if kind == "integer":
         return int(number) if number == int(number) and abs(number) < 2**31 else None

@@ -11,9 +11,10 @@ for vectorised decoding; a record cut short at the end or failing a CRC is repor
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view

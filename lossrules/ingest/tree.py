@@ -43,7 +43,7 @@ class Tree:
     _cache: dict = field(default_factory=dict, repr=False)
 
     @classmethod
-    def at(cls, path: str | os.PathLike) -> "Tree":
+    def at(cls, path: str | os.PathLike) -> Tree:
         """The tree rooted at ``path`` (a folder, or a single file seen from its folder)."""
         path = os.fspath(path)
         if is_url(path):
@@ -137,7 +137,7 @@ class RemoteTree(Tree):
     """A tree on an fsspec filesystem. Links do not exist there; everything else is the same."""
 
     @classmethod
-    def at(cls, path: str) -> "RemoteTree":
+    def at(cls, path: str) -> RemoteTree:
         try:
             import fsspec
         except ImportError:

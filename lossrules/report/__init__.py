@@ -1,7 +1,7 @@
 """Reports: they present diagnoses, they never decide. One module per output format."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..model import SEVERITY_RANK, Diagnosis
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import Counter
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
 import numpy as np
 

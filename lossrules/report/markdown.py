@@ -1,7 +1,7 @@
 """Markdown reports: the audit table, or a section per run (for pull requests and wikis)."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..engine.evaluate import format_value
 from ..model import Diagnosis

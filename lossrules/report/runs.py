@@ -1,7 +1,7 @@
 """A plain-text table of loaded runs: what was found, in which format, with which roles."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..model import Run
 

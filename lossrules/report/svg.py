@@ -7,9 +7,9 @@ per pixel column, so spikes survive downsampling.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Sequence
 
 import numpy as np
 

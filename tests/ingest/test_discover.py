@@ -36,7 +36,7 @@ def test_the_whole_fixture_tree_is_found_with_one_run_per_layout():
         "keras_csv_appended/training.log#2",
         "hf_trainer",
     } <= names
-    assert not any(name.startswith("tb_keras_split/run1/") or name.startswith("tb_add_scalars/") for name in names)
+    assert not any(name.startswith(("tb_keras_split/run1/", "tb_add_scalars/")) for name in names)
 
 
 def test_reading_writes_nothing_into_the_tree(tmp_path):

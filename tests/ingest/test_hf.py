@@ -81,7 +81,7 @@ def test_checkpoint_copies_form_one_run_read_from_the_latest(tmp_path):
     assert run.files == ("out/checkpoint-1500/trainer_state.json",)
     assert run.notes == (
         "out/checkpoint-1500/trainer_state.json: read this copy; 2 other cumulative copies not read "
-        "(out/checkpoint-1000/trainer_state.json...)",
+        + "(out/checkpoint-1000/trainer_state.json...)",
     )
 
 

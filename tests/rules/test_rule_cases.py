@@ -5,7 +5,7 @@ runs one rule's cases.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ CASES = yaml.safe_load(CASES_FILE.read_text()) or {}
 RULESET = load_ruleset()
 
 
-@lru_cache(maxsize=None)
+@cache
 def diagnosis(spec: str) -> Diagnosis:
     """The diagnosis of the one run a case names: a path under fixtures/, optionally '#<run name>'."""
     path, _, name = spec.partition("#")
