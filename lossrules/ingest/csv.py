@@ -2,9 +2,10 @@
 
 A ``.csv``/``.tsv``/``.txt``/``.log`` file is a run when its first line looks like the header of a
 training log (a column such as ``epoch`` or ``step``, or a name holding ``loss``, ``acc``, ``lr``,
-``mAP``...). Each row gives one point to every column filled in it: an empty or ``NA`` cell was not
-logged, while ``nan`` and ``inf`` are logged non-finite values. The x-axis is the ``step`` column,
-else ``epoch``, else ``iteration``, else the row number. A file that several runs appended to (the
+``mAP``...). Each row gives one point to every column filled in it: an empty or ``NA`` cell was
+not logged, while ``nan`` and ``inf`` are logged non-finite values. The x-axis is the ``step``
+column (``global_step``, or W&B's ``_step`` in a ``run.history()`` dump), else ``epoch``, else
+``iteration``, else the row number. A file that several runs appended to (the
 counter goes back, or the header is written again) is split into runs ``<file>#1``, ``<file>#2``...
 
 The table helpers (:func:`read_header`, :func:`read_table`, :func:`whole_numbers`,
@@ -37,7 +38,7 @@ SUFFIXES = (".csv", ".tsv", ".txt", ".log")
 HPARAMS_FILES = ("args.yaml", "hparams.yaml", "hyp.yaml", "opt.yaml")
 MISSING = ("", "NA", "N/A", "null", "None")
 # Counter columns that can be the x-axis, in order of preference, with what one row stands for.
-COUNTERS = (("step", "step"), ("global_step", "step"), ("epoch", "epoch"), ("iteration", "step"), ("iter", "step"))
+COUNTERS = (("step", "step"), ("global_step", "step"), ("_step", "step"), ("epoch", "epoch"), ("iteration", "step"), ("iter", "step"))
 DELIMITERS = (",", "\t", ";")
 _PEEK_BYTES = 1 << 16
 _LOG_WORD = re.compile(

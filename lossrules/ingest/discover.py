@@ -61,9 +61,9 @@ class Folder:
 
 
 def _readers() -> tuple:
-    from . import csv, hf, lightning, tensorboard
+    from . import csv, hf, lightning, tensorboard, wandb
 
-    return (tensorboard, lightning, hf, csv)
+    return (tensorboard, lightning, hf, wandb, csv)
 
 
 def reader_for(format_name: str):
