@@ -41,7 +41,7 @@ def _nothing_found(path, tree: Tree) -> str:
     why = f" ({'; '.join(tree.notes[:2])})" if tree.notes else ""
     return (
         f"{os.fspath(path)}: no training logs found (looked for TensorBoard event files, "
-        f"metrics.csv, *.csv/*.tsv logs and trainer_state.json){why}"
+        f"metrics.csv, *.csv/*.tsv logs, trainer_state.json and MLflow mlruns/ folders){why}"
     )
 
 

@@ -61,9 +61,9 @@ class Folder:
 
 
 def _readers() -> tuple:
-    from . import csv, hf, lightning, tensorboard, wandb
+    from . import csv, hf, lightning, mlflow, tensorboard, wandb
 
-    return (tensorboard, lightning, hf, wandb, csv)
+    return (tensorboard, lightning, hf, mlflow, wandb, csv)
 
 
 def reader_for(format_name: str):
