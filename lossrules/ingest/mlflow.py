@@ -59,17 +59,36 @@ def read(claim: Claim, tree) -> list[RawRun]:
 
 def _metric(data: bytes, rel: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """(steps, values, wall times in s) of one metric file, and notes on lines it could not read."""
-    lines = data.decode("utf-8", errors="replace").splitlines()
+    table = _fast_table(data)
+    notes: list[str] = []
+    if table is None:
+        table, notes = _table_line_by_line(data, rel)
+    return table[:, 2].astype(np.int64), table[:, 1], table[:, 0] / 1000.0, notes
+
+
+def _fast_table(data: bytes) -> np.ndarray | None:
+    """The file as an (n, 3) array when every line is a well-formed triple, else None."""
+    tokens = data.split()
+    lines = data.count(b"\n") + (not data.endswith(b"\n") and bool(data.strip()))
+    if len(tokens) != 3 * lines:
+        return None
+    try:
+        return np.array(tokens, dtype=np.float64).reshape(-1, 3)
+    except ValueError:
+        return None
+
+
+def _table_line_by_line(data: bytes, rel: str) -> tuple[np.ndarray, list[str]]:
+    """The readable lines (a step-less pre-1.0 line at step 0), and a note on the others."""
     rows, bad = [], 0
-    for line in lines:
+    for line in data.decode("utf-8", errors="replace").splitlines():
         fields = line.split()
         try:
             rows.append((float(fields[0]), float(fields[1]), int(fields[2]) if len(fields) > 2 else 0))
         except (IndexError, ValueError):
             bad += bool(line.strip())
     notes = [f"{rel}: {bad} line(s) that are not '<timestamp> <value> <step>' skipped"] if bad else []
-    table = np.array(rows, dtype=np.float64).reshape(-1, 3)
-    return table[:, 2].astype(np.int64), table[:, 1], table[:, 0] / 1000.0, notes
+    return np.array(rows, dtype=np.float64).reshape(-1, 3), notes
 
 
 def _params(tree, files: tuple[str, ...]) -> dict:
