@@ -269,9 +269,13 @@ def _emit(diagnoses, opts, fmt: str, output: str | None, quiet: bool, *, audit: 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=LOG_PATH)
 @click.option("--why", is_flag=True, help="Show the rule chain behind each finding: symptoms, comparisons, values.")
+@click.option(
+    "--why-not", "why_not", multiple=True, metavar="RULE",
+    help="Explain these rules (id, id prefix, cause or symptom) whether they fired or not: every comparison with its values (text report).",
+)
 @report_options
 @click.pass_context
-def diagnose(ctx, paths, why, fmt, output, config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on, quiet):
+def diagnose(ctx, paths, why, why_not, fmt, output, config_file, select, ignore, sets, metrics, rule_dirs, min_severity, fail_on, quiet):
     """Post-mortem of the runs under PATHS: verdict, ranked findings, evidence and remedies."""
 
     def body() -> int:
@@ -284,6 +288,10 @@ def diagnose(ctx, paths, why, fmt, output, config_file, select, ignore, sets, me
         diagnoses = [
             diagnose_run(run, ruleset, settings, curves=curves) for path in paths for run in iter_runs(path, metrics=dict(opts.metrics))
         ]
+        if why_not:
+            from .engine.evaluate import explain
+
+            diagnoses = [explain(d, ruleset, list(why_not)) if not d.error else d for d in diagnoses]
         return _emit(diagnoses, opts, fmt, output, quiet, audit=False, why=why)
 
     _guarded(ctx, body)

@@ -102,6 +102,24 @@ SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """Why one rule did or did not fire on a run (``diagnose --why-not``).
+
+    ``outcome`` is ``fired``, ``suppressed``, ``did not fire`` or ``not applicable``; ``checks``
+    are every comparison of its condition as evaluated; ``symptoms`` the value of each symptom
+    it reads with the comparisons of that symptom's rules; ``missing`` the facts the run lacks.
+    """
+
+    rule: str
+    title: str
+    condition: str
+    outcome: str
+    checks: tuple = ()
+    symptoms: tuple[tuple[str, Any, tuple], ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Finding:
     """A rule that fired on a run: the cause it points to, how sure, why, and what to do.
 
@@ -148,6 +166,7 @@ class Diagnosis:
     notes: tuple[str, ...] = ()
     symptom_checks: Mapping[str, tuple] = field(default_factory=dict)
     curves: Mapping[str, tuple] = field(default_factory=dict)
+    explanations: tuple[Explanation, ...] = ()
 
     @property
     def top(self) -> Finding | None:

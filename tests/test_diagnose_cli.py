@@ -32,6 +32,21 @@ def test_why_shows_the_rule_chain_with_observed_values_and_thresholds(wild):
     assert "val_loss.rise_from_min > params.min_rise:" in result.output
 
 
+def test_why_not_explains_each_rule_of_a_cause_with_every_comparison():
+    result = cli("diagnose", str(FIXTURES.parent / "corpus" / "c004"), "--why-not", "batchnorm_issue.erratic_validation", "--why-not", "overfitting.val_rises")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "why not batchnorm_issue.erratic_validation? did not fire" in out
+    assert "val_loss.noise > params.min_val_noise:" in out and "-> no" in out
+    assert "why not overfitting.val_rises? suppressed (explained by insufficient_data" in out
+    assert "symptom.val_rising is true:" in out
+
+
+def test_why_not_a_name_that_matches_no_rule_is_a_usage_error():
+    result = cli("diagnose", str(FIXTURES / "keras_csv"), "--why-not", "overfiting")
+    assert result.exit_code == 2 and "'overfiting' matches no rule" in result.output
+
+
 @pytest.mark.parametrize("fail_on, expected", [("error", 1), ("warning", 1)])
 def test_exit_status_gates_on_severity(wild, fail_on, expected):
     assert cli("diagnose", str(NAN_RUN), "--fail-on", fail_on, "-q").exit_code == expected

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from ..model import SEVERITY_RANK, Diagnosis, Finding, Run, is_number
+from ..model import SEVERITY_RANK, Diagnosis, Explanation, Finding, Run, is_number
 from .expr import UNKNOWN, lookup_in
-from .rules import Rule, RuleSet
+from .rules import Rule, RuleSet, matching
 
 _TEMPLATE = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 
@@ -60,6 +60,42 @@ def diagnose_facts(facts: Mapping[str, Any], ruleset: RuleSet, run: Run | None =
         notes=run.notes if run else (),
         symptom_checks=symptom_checks,
     )
+
+
+def explain(d: Diagnosis, ruleset: RuleSet, patterns: list[str]) -> Diagnosis:
+    """The diagnosis with an :class:`Explanation` of every rule matching ``patterns`` (rule ids,
+    id prefixes, causes or symptoms): what it compared, on which values, and what came of it."""
+    observed = {name: value is True for name, value in d.symptoms.items()}
+    fired = {f.rule: "fired" for f in d.findings} | {f.rule: f"suppressed (explained by {f.suppressed_by})" for f in d.suppressed}
+    out = []
+    for rule in matching(ruleset, patterns):
+        trace: list = []
+        value = rule.when.evaluate(_lookup(rule, d.facts, observed), trace, exhaustive=True)
+        outcome = fired.get(rule.id) or ("not applicable" if value is UNKNOWN else "fired" if _truth(value) else "did not fire")
+        read = _symptoms_read(rule, d, ruleset, observed)
+        out.append(Explanation(rule.id, rule.title, rule.when.source, outcome, tuple(trace), read, _missing(rule, d.facts)))
+    return replace(d, explanations=tuple(out))
+
+
+def _truth(value: Any) -> bool:
+    return value is True or (not isinstance(value, bool) and bool(value))
+
+
+def _symptoms_read(rule: Rule, d: Diagnosis, ruleset: RuleSet, observed: Mapping[str, bool]) -> tuple[tuple[str, Any, tuple], ...]:
+    """Each symptom the rule reads: its value on the run and the comparisons of its rules."""
+    out = []
+    for name in sorted(n.split(".", 1)[1] for n in rule.when.names if n.startswith("symptom.")):
+        checks: list = []
+        for symptom_rule in ruleset.symptoms:
+            if symptom_rule.symptom == name:
+                symptom_rule.when.evaluate(_lookup(symptom_rule, d.facts, observed), checks, exhaustive=True)
+        out.append((name, d.symptoms.get(name), tuple(checks)))
+    return tuple(out)
+
+
+def _missing(rule: Rule, facts: Mapping[str, Any]) -> tuple[str, ...]:
+    """Facts the rule's condition names that the run does not have."""
+    return tuple(sorted(n for n in rule.when.names if not n.startswith(("params.", "symptom.")) and n not in facts))
 
 
 def _lookup(rule: Rule, facts: Mapping[str, Any], symptoms: Mapping[str, Any]):

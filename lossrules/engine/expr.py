@@ -91,9 +91,13 @@ class Expression:
     tree: ast.Expression
     names: frozenset = field(default_factory=frozenset)
 
-    def evaluate(self, lookup: Callable[[str], Any], trace: list | None = None) -> Any:
-        """The value, with names resolved by ``lookup`` (which returns UNKNOWN for absent facts)."""
-        return _Evaluator(self.source, lookup, trace).visit(self.tree.body)
+    def evaluate(self, lookup: Callable[[str], Any], trace: list | None = None, exhaustive: bool = False) -> Any:
+        """The value, with names resolved by ``lookup`` (which returns UNKNOWN for absent facts).
+
+        ``exhaustive`` evaluates every operand of ``and``/``or`` (same result) so that ``trace``
+        holds every comparison, not only those before the first decisive one.
+        """
+        return _Evaluator(self.source, lookup, trace, exhaustive).visit(self.tree.body)
 
 
 def parse(source: str) -> Expression:
@@ -168,8 +172,8 @@ def _validate_call(node: ast.Call, names: set, depth: int) -> None:
 
 
 class _Evaluator:
-    def __init__(self, source: str, lookup: Callable[[str], Any], trace: list | None) -> None:
-        self.source, self.lookup, self.trace = source, lookup, trace
+    def __init__(self, source: str, lookup: Callable[[str], Any], trace: list | None, exhaustive: bool = False) -> None:
+        self.source, self.lookup, self.trace, self.exhaustive = source, lookup, trace, exhaustive
 
     def visit(self, node: ast.AST) -> Any:
         return getattr(self, f"_{type(node).__name__}")(node)
@@ -189,13 +193,17 @@ class _Evaluator:
 
     def _BoolOp(self, node: ast.BoolOp) -> Any:
         is_and = isinstance(node.op, ast.And)
-        unknown = False
+        unknown = decided = False
         for value in node.values:
             result = _truth(self.visit(value))
             if result is UNKNOWN:
                 unknown = True
             elif result is not is_and:
-                return not is_and
+                decided = True
+                if not self.exhaustive:
+                    break
+        if decided:
+            return not is_and
         return UNKNOWN if unknown else is_and
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Any:

@@ -330,5 +330,15 @@ def select(ruleset: RuleSet, selected: Iterable[str] = (), ignored: Iterable[str
     return RuleSet(ruleset.symptoms, tuple(r for r in ruleset.causes if keep(r)))
 
 
+def matching(ruleset: RuleSet, patterns: Iterable[str]) -> list[Rule]:
+    """The rules (symptoms included) matching any pattern, in rule-set order; a pattern that
+    matches nothing is an error, as for ``select``."""
+    patterns = list(patterns)
+    for pattern in patterns:
+        if not any(_matches(r, pattern) for r in ruleset.rules):
+            raise RuleError(f"'{pattern}' matches no rule id, cause or symptom")
+    return [r for r in ruleset.rules if any(_matches(r, p) for p in patterns)]
+
+
 def _matches(rule: Rule, pattern: str) -> bool:
     return rule.id == pattern or rule.id.startswith(pattern + ".") or rule.cause == pattern or rule.symptom == pattern

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import click
 
 from ..engine.evaluate import format_value
-from ..model import Diagnosis, Finding
+from ..model import Diagnosis, Explanation, Finding
 from . import visible
 from .runs import format_table
 from .table import rows
@@ -51,7 +51,22 @@ def post_mortem(d: Diagnosis, *, why: bool = False, min_severity: str = "info") 
         lines += [f"  - {f.rule} ({f.cause}), explained by {f.suppressed_by}" for f in d.suppressed]
     if why and d.not_applicable:
         lines += ["", f"not applicable (facts not logged): {', '.join(d.not_applicable)}"]
+    for e in d.explanations:
+        lines += [""] + _explanation(e)
     return "\n".join(lines)
+
+
+def _explanation(e: Explanation) -> list[str]:
+    """One rule's outcome on the run, every comparison of its condition, and the symptoms it read."""
+    lines = [f"why not {e.rule}? {click.style(e.outcome, bold=True)}: {e.title}", f"   when: {e.condition}"]
+    lines += [f"     {_check(c)}" for c in e.checks]
+    for name, value, checks in e.symptoms:
+        state = {True: "true", False: "false", None: "not checkable"}.get(value, str(value))
+        lines.append(f"     symptom.{name} is {state}:")
+        lines += [f"       {_check(c)}" for c in checks]
+    if e.missing:
+        lines.append(f"   facts this run lacks: {', '.join(e.missing)}")
+    return lines
 
 
 def _notes(d: Diagnosis) -> list[str]:

@@ -51,6 +51,14 @@ def test_the_trace_records_observed_value_and_threshold():
     assert (check.text, check.left, check.op, check.right, check.result) == ("val_loss.rise_from_min > params.min_rise", 0.3, ">", 0.1, True)
 
 
+@pytest.mark.parametrize("source", ["a < 0 and b > 0 and c > 0", "a > 0 or b > 0 or c > 0"])
+def test_an_exhaustive_trace_holds_every_comparison_and_the_same_result(source):
+    lookup = lookup_in({"a": 1.0, "b": 2.0, "c": -1.0}, {})
+    short, full = [], []
+    assert parse(source).evaluate(lookup, short) == parse(source).evaluate(lookup, full, exhaustive=True)
+    assert len(short) == 1 and [c.text for c in full] == [part.strip() for part in source.replace(" or ", " and ").split(" and ")]
+
+
 @pytest.mark.parametrize(
     "hostile",
     [
