@@ -132,7 +132,7 @@ def _facts_table(values: dict) -> str:
 
 @main.command()
 @click.argument("path", type=LOG_PATH, required=False)
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-f", "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--metric", "metrics", multiple=True, metavar="ROLE=TAG", help="Bind a role to a tag, e.g. val_loss=Loss/val.")
 @click.option("--docs", is_flag=True, help="Print the catalogue of facts (Markdown) instead.")
 @click.pass_context
@@ -198,7 +198,7 @@ def _parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 def report_options(func):
     """Options shared by diagnose and audit."""
     decorators = [
-        click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "markdown", "html"]), default="text", show_default=True),
+        click.option("-f", "--format", "fmt", type=click.Choice(["text", "json", "csv", "markdown", "html"]), default="text", show_default=True),
         click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to FILE (atomically) instead of stdout."),
         click.option("--config", "config_file", type=click.Path(dir_okay=False), help="Config file (default: lossrules.toml or [tool.lossrules] in pyproject.toml)."),
         click.option("--select", multiple=True, metavar="RULE", help="Only these rules (id, id prefix, or cause)."),

@@ -215,3 +215,8 @@ def test_audit_sort_orders_rows():
     text = cli("audit", str(FIXTURES), "-j", "1", "--sort", "run", "--format", "csv").output.splitlines()[1:]
     runs = [line.split(",")[0] for line in text]
     assert runs == sorted(runs)
+
+
+def test_format_has_the_short_option_f():
+    result = cli("diagnose", str(FIXTURES / "keras_csv"), "-f", "json")
+    assert result.exit_code == 0 and json.loads(result.output)["runs"][0]["verdict"]
