@@ -13,7 +13,7 @@ from lossrules.engine.rules import CAUSES
 
 from .conftest import ROOT
 
-SETS = ("corpus", "holdout", "holdout2", "holdout3", "holdout4")
+SETS = ("corpus", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
 VERDICTS = set(CAUSES) | {"healthy"}
 CSV_KINDS = {"csv", "keras_csv"}  # a pandas history with Keras' column names is read as Keras'
 

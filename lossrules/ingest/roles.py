@@ -26,16 +26,19 @@ class RoleTableError(LossrulesError):
 
 @dataclass(frozen=True)
 class Marker:
-    """A granularity marker: a suffix of the tag or a prefix of its last path part."""
+    """A granularity marker: a suffix of the tag, a prefix of its last path part, or a
+    leading path part (``epoch/``)."""
 
     text: str
     per: str
-    is_suffix: bool
+    kind: str  # "suffix", "prefix" or "leading"
 
     def strip(self, tag: str) -> str | None:
         """The tag without this marker, or None if the tag does not carry it."""
-        if self.is_suffix:
+        if self.kind == "suffix":
             return tag[: -len(self.text)] if tag.endswith(self.text) and len(tag) > len(self.text) else None
+        if self.kind == "leading":
+            return tag[len(self.text) :] if tag.startswith(self.text) and len(tag) > len(self.text) else None
         head, sep, last = tag.rpartition("/")
         if last.startswith(self.text) and len(last) > len(self.text):
             return head + sep + last[len(self.text) :]
@@ -86,10 +89,10 @@ def _parse_table(data: object, path: str) -> RoleTable:
         raise fail(f"unknown section(s) {sorted(unknown)}; expected {sorted(_TABLE_KEYS)}")
     markers = []
     for item in data.get("granularity") or []:
-        if not isinstance(item, dict) or item.get("per") not in _PER or len(item) != 2:
-            raise fail(f"granularity entry {item!r} needs 'per' (step or epoch) and 'suffix' or 'prefix'")
-        kind = "suffix" if "suffix" in item else "prefix"
-        markers.append(Marker(str(item.get(kind, "")).lower(), item["per"], kind == "suffix"))
+        kinds = [k for k in ("suffix", "prefix", "leading") if isinstance(item, dict) and k in item]
+        if not isinstance(item, dict) or item.get("per") not in _PER or len(item) != 2 or len(kinds) != 1:
+            raise fail(f"granularity entry {item!r} needs 'per' (step or epoch) and one of 'suffix', 'prefix' or 'leading'")
+        markers.append(Marker(str(item[kinds[0]]).lower(), item["per"], kinds[0]))
     roles = _patterns(data["roles"], "role", fail)
     fallback = _patterns(data.get("fallback") or {}, "fallback role", fail)
     if set(fallback) - set(roles):
@@ -117,8 +120,8 @@ def _patterns(section: object, what: str, fail) -> dict[str, tuple[str, ...]]:
 
 
 def split_marker(tag: str, table: RoleTable) -> tuple[str, str]:
-    """(stem, per) of a tag: lower-cased, without its granularity marker."""
-    low = tag.lower().strip()
+    """(stem, per) of a tag: lower-cased, spaces as underscores, without its granularity marker."""
+    low = "_".join(tag.lower().split())
     for marker in table.markers:
         stem = marker.strip(low)
         if stem is not None:
@@ -154,7 +157,7 @@ def bind(
             free.discard(tag)
             out.append(_binding(role, tag, parsed, default_per))
         if not chosen and role in table.derived:
-            out.extend(_derive(role, table.derived[role], free, parsed, default_per))
+            out.extend(_derive(role, table.derived[role], free, parsed, counts, default_per))
     return tuple(out)
 
 
@@ -184,16 +187,23 @@ def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping
     return [best[3]] + [r[3] for r in twins]
 
 
-def _derive(role: str, pattern: str, free: set, parsed: Mapping, default_per: str) -> list[MetricBinding]:
-    parts = tuple(sorted(t for t in free if fnmatch.fnmatchcase(parsed[t][0], pattern)))
-    if not parts:
+def _derive(role: str, pattern: str, free: set, parsed: Mapping, counts: Mapping, default_per: str) -> list[MetricBinding]:
+    """The sum of the components matching ``pattern``, one series per component (its per-step
+    and per-epoch versions are twins, not parts); a single component is bound as it is."""
+    matched = sorted(t for t in free if fnmatch.fnmatchcase(parsed[t][0], pattern))
+    if not matched:
         return []
-    for tag in parts:
+    for tag in matched:
         free.discard(tag)
-    if len(parts) == 1:
-        return [_binding(role, parts[0], parsed, default_per)]
-    name = f"sum({pattern})"
-    return [MetricBinding(role, name, default_per, parts)]
+    by_stem: dict[str, list[str]] = {}
+    for tag in matched:
+        by_stem.setdefault(parsed[tag][0], []).append(tag)
+    if len(by_stem) == 1:
+        (versions,) = by_stem.values()
+        ranked = sorted(versions, key=lambda t: -counts[t])
+        return [_binding(role, tag, parsed, default_per) for tag in ranked]
+    parts = tuple(max(versions, key=lambda t: counts[t]) for versions in by_stem.values())
+    return [MetricBinding(role, f"sum({pattern})", default_per, parts)]
 
 
 def comparable(a: MetricBinding, b: MetricBinding, table: RoleTable | None = None) -> bool:

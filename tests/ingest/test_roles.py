@@ -99,6 +99,19 @@ def test_a_final_test_score_or_a_summary_never_stands_in():
     assert roles_of(["train_loss", "test_loss", "hp_metric"], {"train_loss": 50, "test_loss": 1, "hp_metric": 1}).keys() == {"train_loss"}
 
 
+def test_spaces_read_as_underscores_and_wandb_keras_prefixes_as_granularity():
+    got = roles_of(["Training Loss", "Validation  Loss", "Validation Accuracy"])
+    assert got["train_loss"] == [("Training Loss", "unknown")] and got["val_loss"] == [("Validation  Loss", "unknown")]
+    assert got["val_acc"] == [("Validation Accuracy", "unknown")]
+    got = roles_of(["batch/loss", "epoch/loss", "epoch/val_loss"], {"batch/loss": 300, "epoch/loss": 10, "epoch/val_loss": 10})
+    assert got["train_loss"] == [("batch/loss", "step"), ("epoch/loss", "epoch")] and got["val_loss"] == [("epoch/val_loss", "epoch")]
+
+
+def test_a_derived_component_logged_per_step_and_per_epoch_is_one_series_not_two():
+    got = roles_of(["train/nll_loss", "train/nll_loss_epoch"], {"train/nll_loss": 300, "train/nll_loss_epoch": 10})
+    assert got["train_loss"] == [("train/nll_loss", "unknown"), ("train/nll_loss_epoch", "epoch")]
+
+
 def test_per_step_and_per_epoch_twins_are_both_bound_with_their_granularity():
     got = roles_of(["train_loss_step", "train_loss_epoch"], {"train_loss_step": 500, "train_loss_epoch": 10})
     assert got["train_loss"] == [("train_loss_step", "step"), ("train_loss_epoch", "epoch")]
@@ -151,6 +164,7 @@ def test_granularity_markers_are_stripped_from_the_last_path_part_only():
         ({"roles": {"train_loss": "loss"}}, "needs a list of patterns"),
         ({"roles": {}, "aliases": {}}, "unknown section"),
         ({"roles": {}, "granularity": [{"suffix": "_s", "per": "minute"}]}, "granularity entry"),
+        ({"roles": {}, "granularity": [{"around": "_s", "per": "step"}]}, "granularity entry"),
         ({"roles": {}, "derived": {"train_loss": {"sum": "x"}}}, "sum_of"),
         (["roles"], "expected a mapping"),
         ({"roles": {"val_loss": []}, "fallback": {"val_los": ["test_loss"]}}, "fallback for unknown role"),
