@@ -4,7 +4,9 @@
 A run folder holds ``meta.yaml``, ``metrics/`` and ``params/``. Each metric is a text file named
 after it (a ``/`` in the name is a sub-folder) with one ``<timestamp ms> <value> <step>`` line per
 logged value, in the order logged (files from MLflow before 1.0 have no step: it reads as 0).
-Each param is a file holding the value as text. Runs in ``.trash/`` were deleted: they are not read.
+Each param is a file holding the value as text. The human run name (``tags/mlflow.runName``) is
+given in the run's notes, since the run is named by its folder. Runs in ``.trash/`` were deleted:
+they are not read.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from .frame import RawRun, newest
 
 FORMAT = "mlflow"
 META = "meta.yaml"
+RUN_NAME = "tags/mlflow.runName"
 _TRASH = ".trash"
 
 
@@ -25,7 +28,8 @@ def claim(folder: Folder) -> list[Claim]:
         return []
     metrics = _files_below(folder.child("metrics"))
     params = _files_below(folder.child("params")) if "params" in folder.dirs else ()
-    return [Claim(folder.run_name, FORMAT, (folder.join(META), *metrics), params)]
+    name = (folder.join(RUN_NAME),) if "tags" in folder.dirs and "mlflow.runName" in folder.child("tags").files else ()
+    return [Claim(folder.run_name, FORMAT, (folder.join(META), *metrics), params + name)]
 
 
 def _files_below(folder: Folder) -> tuple[str, ...]:
@@ -54,7 +58,13 @@ def read(claim: Claim, tree) -> list[RawRun]:
     code, step = np.concatenate(codes), np.concatenate(steps)
     keep = newest(code, step)
     value, wall = np.concatenate(values)[keep], np.concatenate(walls)[keep]
-    return [RawRun(claim.name, FORMAT, claim.files, tags, code[keep], step[keep], value, wall, _params(tree, claim.extras), notes, per="step")]
+    params = [rel for rel in claim.extras if not rel.endswith(RUN_NAME)]
+    notes += [f"MLflow run name: {_text(tree, rel)}" for rel in claim.extras if rel.endswith(RUN_NAME)]
+    return [RawRun(claim.name, FORMAT, claim.files, tags, code[keep], step[keep], value, wall, _params(tree, params), notes, per="step")]
+
+
+def _text(tree, rel: str) -> str:
+    return tree.read_bytes(rel).decode("utf-8", errors="replace").strip()
 
 
 def _metric(data: bytes, rel: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
@@ -91,9 +101,9 @@ def _table_line_by_line(data: bytes, rel: str) -> tuple[np.ndarray, list[str]]:
     return np.array(rows, dtype=np.float64).reshape(-1, 3), notes
 
 
-def _params(tree, files: tuple[str, ...]) -> dict:
+def _params(tree, files: list[str]) -> dict:
     """Params by name; MLflow stores ``str(value)``, so numbers and booleans are read back."""
-    return {rel.split("/params/", 1)[-1]: _value(tree.read_bytes(rel).decode("utf-8", errors="replace").strip()) for rel in files}
+    return {rel.split("/params/", 1)[-1]: _value(_text(tree, rel)) for rel in files}
 
 
 def _value(text: str) -> int | float | bool | str:

@@ -21,6 +21,7 @@ def test_the_run_folder_is_the_run_and_the_experiment_folders_are_not():
     assert run.source == "mlflow" and parts[0] == "mlruns" and len(parts) == 3
     assert run.roles["train_loss"] == "train_loss_step" and run.roles["val_loss"] == "val_loss"
     assert run.params["optimizer"] == "sgd" and run.params["lr"] == 0.05
+    assert any(note.startswith("MLflow run name: ") for note in run.notes)
 
 
 def write_run(root, metrics: dict[str, str], params: dict[str, str] | None = None):
