@@ -70,15 +70,11 @@ def explain(d: Diagnosis, ruleset: RuleSet, patterns: list[str]) -> Diagnosis:
     out = []
     for rule in matching(ruleset, patterns):
         trace: list = []
-        value = rule.when.evaluate(_lookup(rule, d.facts, observed), trace, exhaustive=True)
-        outcome = fired.get(rule.id) or ("not applicable" if value is UNKNOWN else "fired" if _truth(value) else "did not fire")
+        value = _condition(rule, d.facts, observed, trace, exhaustive=True)
+        outcome = fired.get(rule.id) or ("not applicable" if value is UNKNOWN else "fired" if value else "did not fire")
         read = _symptoms_read(rule, d, ruleset, observed)
         out.append(Explanation(rule.id, rule.title, rule.when.source, outcome, tuple(trace), read, _missing(rule, d.facts)))
     return replace(d, explanations=tuple(out))
-
-
-def _truth(value: Any) -> bool:
-    return value is True or (not isinstance(value, bool) and bool(value))
 
 
 def _symptoms_read(rule: Rule, d: Diagnosis, ruleset: RuleSet, observed: Mapping[str, bool]) -> tuple[tuple[str, Any, tuple], ...]:
@@ -88,7 +84,7 @@ def _symptoms_read(rule: Rule, d: Diagnosis, ruleset: RuleSet, observed: Mapping
         checks: list = []
         for symptom_rule in ruleset.symptoms:
             if symptom_rule.symptom == name:
-                symptom_rule.when.evaluate(_lookup(symptom_rule, d.facts, observed), checks, exhaustive=True)
+                _condition(symptom_rule, d.facts, observed, checks, exhaustive=True)
         out.append((name, d.symptoms.get(name), tuple(checks)))
     return tuple(out)
 
@@ -104,8 +100,9 @@ def _lookup(rule: Rule, facts: Mapping[str, Any], symptoms: Mapping[str, Any]):
     return lookup_in(facts, extra)
 
 
-def _condition(rule: Rule, facts, symptoms, trace: list | None = None) -> Any:
-    value = rule.when.evaluate(_lookup(rule, facts, symptoms), trace)
+def _condition(rule: Rule, facts, symptoms, trace: list | None = None, exhaustive: bool = False) -> Any:
+    """True, False or UNKNOWN (the facts it needs are absent); ``exhaustive`` traces every comparison."""
+    value = rule.when.evaluate(_lookup(rule, facts, symptoms), trace, exhaustive)
     if value is UNKNOWN:
         return UNKNOWN
     return bool(value) if not isinstance(value, bool) else value

@@ -320,9 +320,7 @@ def select(ruleset: RuleSet, selected: Iterable[str] = (), ignored: Iterable[str
     Symptom rules always stay: cause rules may depend on them.
     """
     selected, ignored = list(selected), list(ignored)
-    for pattern in selected + ignored:
-        if not any(_matches(r, pattern) for r in ruleset.rules):
-            raise RuleError(f"'{pattern}' matches no rule id or cause")
+    _check_patterns(ruleset, selected + ignored)
 
     def keep(rule: Rule) -> bool:
         return (not selected or any(_matches(rule, p) for p in selected)) and not any(_matches(rule, p) for p in ignored)
@@ -334,10 +332,15 @@ def matching(ruleset: RuleSet, patterns: Iterable[str]) -> list[Rule]:
     """The rules (symptoms included) matching any pattern, in rule-set order; a pattern that
     matches nothing is an error, as for ``select``."""
     patterns = list(patterns)
+    _check_patterns(ruleset, patterns)
+    return [r for r in ruleset.rules if any(_matches(r, p) for p in patterns)]
+
+
+def _check_patterns(ruleset: RuleSet, patterns: list[str]) -> None:
+    """Refuse a pattern that matches no rule: a typo must not silently select nothing."""
     for pattern in patterns:
         if not any(_matches(r, pattern) for r in ruleset.rules):
             raise RuleError(f"'{pattern}' matches no rule id, cause or symptom")
-    return [r for r in ruleset.rules if any(_matches(r, p) for p in patterns)]
 
 
 def _matches(rule: Rule, pattern: str) -> bool:
