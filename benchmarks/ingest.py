@@ -45,13 +45,7 @@ def build(name: str, tags: int, steps: int, tensor: bool) -> Path:
     folder = DATA / name
     if folder.is_dir() and any(folder.iterdir()):
         return folder
-    from tensorboard.compat.proto import (
-        event_pb2,
-        summary_pb2,
-        tensor_pb2,
-        tensor_shape_pb2,
-        types_pb2,
-    )
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
     from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
     tmp = DATA / f".{name}.tmp"

@@ -6,15 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import builtin_rules_dir
-from .rules import (
-    RuleSet,
-    assemble,
-    build_rule,
-    read_rule_file,
-    rule_files,
-    select,
-    with_params,
-)
+from .rules import RuleSet, assemble, build_rule, read_rule_file, rule_files, select, with_params
 
 
 def known_names() -> tuple[set[str], set[str]]:

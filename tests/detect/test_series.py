@@ -10,17 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from lossrules.detect.curve import Curve
-from lossrules.detect.series import (
-    CURVE_ROLES,
-    coverage,
-    divergence,
-    level,
-    noise,
-    plateau,
-    series_facts,
-    spikes,
-    trend,
-)
+from lossrules.detect.series import CURVE_ROLES, coverage, divergence, level, noise, plateau, series_facts, spikes, trend
 from lossrules.detect.settings import DetectorSettings
 
 STEPS = np.arange(0, 2000, 10)

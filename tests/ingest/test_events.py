@@ -7,13 +7,7 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tensorboard.compat.proto import (
-    event_pb2,
-    summary_pb2,
-    tensor_pb2,
-    tensor_shape_pb2,
-    types_pb2,
-)
+from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
 
 from lossrules.ingest.events import Points, decode_block, decode_record
 from lossrules.ingest.tfrecord import read_chunks

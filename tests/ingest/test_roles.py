@@ -6,14 +6,7 @@ import pandas as pd
 import pytest
 
 from lossrules.ingest.frame import frame_from_columns
-from lossrules.ingest.roles import (
-    RoleTableError,
-    _parse_table,
-    bind,
-    binding_series,
-    load_table,
-    split_marker,
-)
+from lossrules.ingest.roles import RoleTableError, _parse_table, bind, binding_series, load_table, split_marker
 from lossrules.model import InputError, MetricBinding, Run
 
 TABLE = load_table()
