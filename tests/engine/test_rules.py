@@ -153,3 +153,18 @@ def test_the_shipped_rules_load_and_every_cause_has_a_rule():
     for rule in ruleset.causes:
         assert rule.remedies or rule.cause == "inconclusive", rule.id
         assert rule.origin, rule.id
+
+
+def test_every_threshold_in_a_shipped_condition_is_a_parameter():
+    """A number compared in a condition must come from ``params`` so that ``--set`` can change it;
+    only 0 (a sign or an exact zero, a measurement rather than a threshold) may be written as is."""
+    import ast
+
+    literal = []
+    for rule in load_ruleset().rules:
+        for node in ast.walk(rule.when.tree):
+            if isinstance(node, ast.Compare):
+                for side in (node.left, *node.comparators):
+                    if isinstance(side, ast.Constant) and isinstance(side.value, (int, float)) and not isinstance(side.value, bool) and side.value != 0:
+                        literal.append(f"{rule.id}: {ast.unparse(node)}")
+    assert not literal, literal
