@@ -52,7 +52,7 @@ class RoleTable:
     markers: tuple[Marker, ...]
     ignore: tuple[str, ...]
     roles: Mapping[str, tuple[str, ...]]
-    derived: Mapping[str, str]
+    derived: Mapping[str, tuple[str, ...]]
     split_words: frozenset = frozenset()
     fallback: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -99,9 +99,11 @@ def _parse_table(data: object, path: str) -> RoleTable:
         raise fail(f"fallback for unknown role(s) {sorted(set(fallback) - set(roles))}")
     derived = {}
     for role, spec in (data.get("derived") or {}).items():
-        if not isinstance(spec, dict) or set(spec) != {"sum_of"} or not isinstance(spec["sum_of"], str):
-            raise fail(f"derived role '{role}' needs exactly 'sum_of: <pattern>'")
-        derived[str(role)] = spec["sum_of"].lower()
+        patterns = spec.get("sum_of") if isinstance(spec, dict) and set(spec) == {"sum_of"} else None
+        patterns = [patterns] if isinstance(patterns, str) else patterns
+        if not patterns or not isinstance(patterns, list) or not all(isinstance(x, str) for x in patterns):
+            raise fail(f"derived role '{role}' needs exactly 'sum_of: <pattern or list of patterns>'")
+        derived[str(role)] = tuple(x.lower() for x in patterns)
     ignore = tuple(str(p).lower() for p in data.get("ignore") or [])
     split_words = frozenset(str(w).lower() for w in data.get("split_words") or [])
     return RoleTable(tuple(markers), ignore, roles, derived, split_words, fallback)
@@ -187,11 +189,15 @@ def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping
     return [best[3]] + [r[3] for r in twins]
 
 
-def _derive(role: str, pattern: str, free: set, parsed: Mapping, counts: Mapping, default_per: str) -> list[MetricBinding]:
-    """The sum of the components matching ``pattern``, one series per component (its per-step
-    and per-epoch versions are twins, not parts); a single component is bound as it is."""
-    matched = sorted(t for t in free if fnmatch.fnmatchcase(parsed[t][0], pattern))
-    if not matched:
+def _derive(role: str, patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping, default_per: str) -> list[MetricBinding]:
+    """The sum of the components matching the first of ``patterns`` that matches any, one series
+    per component (its per-step and per-epoch versions are twins, not parts); a single component
+    is bound as it is."""
+    for pattern in patterns:
+        matched = sorted(t for t in free if fnmatch.fnmatchcase(parsed[t][0], pattern))
+        if matched:
+            break
+    else:
         return []
     for tag in matched:
         free.discard(tag)

@@ -43,6 +43,7 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("iter_grad_norm", "grad_norm"),
         ("loss_train", "train_loss"),
         ("loss_val", "val_loss"),
+        ("eval_total_loss", "val_loss"),  # a multi-task model's total beside its components
         ("acc_val", "val_acc"),
         ("val/acc1", "val_acc"),
         ("mse", "train_loss"),
@@ -131,6 +132,13 @@ def test_yolo_components_are_summed_into_a_derived_loss():
     assert got["lr"].tag == "x/lr0"
 
 
+def test_a_multi_task_model_s_flat_loss_components_are_summed_when_no_total_is_logged():
+    tags = ["train_classification_loss", "train_regression_loss", "val_classification_loss", "val_regression_loss"]
+    got = {b.role: b for b in bind({t: 5 for t in tags}, TABLE)}
+    assert got["train_loss"].components == ("train_classification_loss", "train_regression_loss")
+    assert got["val_loss"].components == ("val_classification_loss", "val_regression_loss")
+
+
 def test_default_granularity_comes_from_the_reader_when_the_name_is_silent():
     assert roles_of(["loss"], default_per="epoch")["train_loss"] == [("loss", "epoch")]
 
@@ -159,6 +167,7 @@ def test_granularity_markers_are_stripped_from_the_last_path_part_only():
         ({"roles": {}, "granularity": [{"suffix": "_s", "per": "minute"}]}, "granularity entry"),
         ({"roles": {}, "granularity": [{"around": "_s", "per": "step"}]}, "granularity entry"),
         ({"roles": {}, "derived": {"train_loss": {"sum": "x"}}}, "sum_of"),
+        ({"roles": {}, "derived": {"train_loss": {"sum_of": [1]}}}, "sum_of"),
         (["roles"], "expected a mapping"),
         ({"roles": {"val_loss": []}, "fallback": {"val_los": ["test_loss"]}}, "fallback for unknown role"),
         ({"roles": {"val_loss": []}, "fallback": ["test_loss"]}, "mapping of fallback roles"),
