@@ -84,7 +84,10 @@ def test_test_set_metrics_are_not_validation_when_validation_is_logged(tag):
     assert tag not in [t for pairs in got.values() for t, _ in pairs]
 
 
-@pytest.mark.parametrize("tag, role", [("test_loss", "val_loss"), ("Loss/test", "val_loss"), ("test_accuracy", "val_acc")])
+@pytest.mark.parametrize(
+    "tag, role",
+    [("test_loss", "val_loss"), ("Loss/test", "val_loss"), ("test_accuracy", "val_acc"), ("test/v_loss", "val_loss"), ("test/v_accuracy", "val_acc")],
+)
 def test_a_test_curve_stands_in_for_a_missing_validation(tag, role):
     assert roles_of(["train_loss", tag])[role] == [(tag, "unknown")]
 
