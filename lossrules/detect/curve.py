@@ -2,8 +2,10 @@
 
 Losses and other positive quantities are analysed on a log scale, so that features are relative
 (invariant to multiplying the loss by a constant) and a fall from 2.0 to 1.0 weighs what a fall
-from 0.02 to 0.01 does. A series with zero or negative values (some losses legitimately are)
-stays linear and its relative features are scaled by its typical magnitude instead.
+from 0.02 to 0.01 does. A non-negative series with some zeros (a loss rounded to 0.0 once
+converged) is analysed as log(value + half its smallest positive value). A series with negative
+values (some losses legitimately are) stays linear and its relative features are scaled by its
+typical magnitude instead.
 """
 from __future__ import annotations
 
@@ -40,8 +42,9 @@ class Curve:
         self.finite = np.isfinite(self.values)
         self.x = self.steps[self.finite]
         self.raw = self.values[self.finite]
-        self.log = bool(self.positive_scale and len(self.raw) and (self.raw > 0).all())
-        self.y = np.log(self.raw) if self.log else self.raw
+        self.offset = _zero_offset(self.raw) if self.positive_scale else 0.0
+        self.log = bool(self.positive_scale and len(self.raw) and (self.raw + self.offset > 0).all())
+        self.y = np.log(self.raw + self.offset) if self.log else self.raw
         span = float(self.x[-1] - self.x[0]) if len(self.x) > 1 else 0.0
         self.progress = (self.x - self.x[0]) / span if span > 0 else np.zeros(len(self.x))
 
@@ -73,6 +76,9 @@ class Curve:
             edge = min(width, self.n // 2)
             out[:edge] = _line(self.progress[:width], self.y[:width], self.progress[:edge])
             out[-edge:] = _line(self.progress[-width:], self.y[-width:], self.progress[-edge:])
+            if not self.log:  # on the linear scale a line through a fast decay to zero dips below every point
+                out[:edge] = np.clip(out[:edge], self.y[:width].min(), self.y[:width].max())
+                out[-edge:] = np.clip(out[-edge:], self.y[-width:].min(), self.y[-width:].max())
         return out
 
     @cached_property
@@ -133,6 +139,20 @@ class Curve:
     def goodness(self, y: np.ndarray) -> np.ndarray:
         """y oriented so that smaller is better."""
         return -y if self.higher_is_better else y
+
+
+def _zero_offset(raw: np.ndarray) -> float:
+    """For a non-negative series that also holds zeros, what is added before taking logs: half
+    its smallest positive value (the logger's rounding step), but at least 0.1% of its median, so
+    that a zero is a low point rather than an outlier twenty logs down. 0 for any other series.
+
+    Loggers round: a converged loss of 3e-5 is logged as 0.0 by the HF Trainer (4 decimals), yet
+    the curve still spans orders of magnitude and belongs on the log scale.
+    """
+    positive = raw > 0
+    if not len(raw) or positive.all() or not positive.any() or (raw < 0).any():
+        return 0.0
+    return max(0.5 * float(raw[positive].min()), 1e-3 * float(np.median(raw[positive])))
 
 
 def _line(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:

@@ -99,6 +99,22 @@ def test_negative_losses_stay_linear_and_relative_facts_use_their_level():
     assert "last_to_min" not in facts
 
 
+def test_a_converged_loss_rounded_to_zero_stays_on_the_log_scale_and_does_not_rise():
+    logged = np.round(9.0 * decay(14.0), 4)  # the HF Trainer logs 4 decimals: the tail reads 0.0
+    assert (logged == 0).sum() > 10
+    curve = Curve(STEPS, logged)
+    facts = {**level(curve), **divergence(curve)}
+    assert curve.log is True
+    assert facts["rise_from_min"] < 0.5 and facts["argmin_fraction"] > 0.5
+
+
+def test_a_linear_curve_s_smoothed_ends_stay_within_the_values_they_fit():
+    values = 5.0 * decay(12.0) - 0.01  # a fast decay, slightly negative: analysed linearly
+    curve = Curve(STEPS, values)
+    assert curve.log is False
+    assert curve.smooth.min() >= values.min() - 1e-12
+
+
 finite_or_not = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
 
