@@ -126,19 +126,23 @@ class Curve:
 
     def bins(self, start: float = 0.0, max_bins: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Medians of progress and y in equal-count bins, over progress >= start."""
-        max_bins = max_bins or self.settings.trend_bins
         keep = self.progress >= start
-        p, y = self.progress[keep], self.y[keep]
-        if len(p) <= max_bins:
-            return p, y
-        edges = np.linspace(0, len(p), max_bins + 1).astype(int)
-        idx = np.repeat(np.arange(max_bins), np.diff(edges))
-        order = np.lexsort((y, idx))
-        return _group_median(p, idx, edges), _group_median(y[order], idx, edges)
+        return bin_medians(self.progress[keep], self.y[keep], max_bins or self.settings.trend_bins)
 
     def goodness(self, y: np.ndarray) -> np.ndarray:
         """y oriented so that smaller is better."""
         return -y if self.higher_is_better else y
+
+
+def bin_medians(p: np.ndarray, y: np.ndarray, max_bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """Medians of p and y (p ascending) in at most ``max_bins`` equal-count bins: trend tests
+    cost O(n^2) in memory (Theil-Sen), and a per-step curve can hold 100,000 points."""
+    if len(p) <= max_bins:
+        return p, y
+    edges = np.linspace(0, len(p), max_bins + 1).astype(int)
+    idx = np.repeat(np.arange(max_bins), np.diff(edges))
+    order = np.lexsort((y, idx))
+    return _group_median(p, idx, edges), _group_median(y[order], idx, edges)
 
 
 def _zero_offset(raw: np.ndarray) -> float:

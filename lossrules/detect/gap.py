@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .catalogue import Fact
-from .curve import Curve
+from .curve import Curve, bin_medians
 from .series import _trend
 
 _ABSTAINS = "no comparable, positive training and validation losses"
@@ -59,7 +59,7 @@ def gap_facts(train: Curve, val: Curve) -> dict:
         "gap.evaluations": int(inside.sum()),
     }
     progress = (val.x[inside] - train.x[0]) / max(train.x[-1] - train.x[0], 1)
-    fitted = _trend(progress, log_gap, val.settings.min_points)
+    fitted = _trend(*bin_medians(progress, log_gap, val.settings.trend_bins), val.settings.min_points)
     if fitted:
         out.update({"gap.slope": fitted[0], "gap.slope_p": fitted[1]})
         best = int(np.argmin(val_y))
@@ -67,7 +67,7 @@ def gap_facts(train: Curve, val: Curve) -> dict:
         out["gap.train_improvement_after_val_min"] = float(-np.expm1(-after))
         onset = int(val.x[inside][best])
         later = train.x >= onset
-        falling = _trend(train.progress[later], train.y[later], train.settings.min_points)
+        falling = _trend(*bin_medians(train.progress[later], train.y[later], train.settings.trend_bins), train.settings.min_points)
         if falling and falling[0] < 0 and falling[1] < train.settings.significance:
             out["gap.onset_step"] = onset
     return out

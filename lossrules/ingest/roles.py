@@ -172,6 +172,11 @@ def _matches_any(stem: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(stem, p) for p in patterns)
 
 
+_FEW_POINTS = 5
+"""A series this short (a loss logged once per phase) is bound only when nothing longer matches, and
+a one-point summary only when nothing else does."""
+
+
 def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping) -> list[str]:
     """The best tag for a role, then its other-granularity twins (same stem)."""
     ranked = []
@@ -179,14 +184,14 @@ def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping
         stem = parsed[tag][0]
         for rank, pattern in enumerate(patterns):
             if fnmatch.fnmatchcase(stem, pattern):
-                ranked.append((counts[tag] < 2, rank, -counts[tag], tag))
+                ranked.append((counts[tag] < _FEW_POINTS, counts[tag] < 2, rank, -counts[tag], tag))
                 break
     if not ranked:
         return []
     best = min(ranked)
-    stem = parsed[best[3]][0]
-    twins = sorted(r for r in ranked if r != best and parsed[r[3]][0] == stem and parsed[r[3]][1] != parsed[best[3]][1])
-    return [best[3]] + [r[3] for r in twins]
+    stem = parsed[best[-1]][0]
+    twins = sorted(r for r in ranked if r != best and parsed[r[-1]][0] == stem and parsed[r[-1]][1] != parsed[best[-1]][1])
+    return [best[-1]] + [r[-1] for r in twins]
 
 
 def _derive(role: str, patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping, default_per: str) -> list[MetricBinding]:

@@ -193,3 +193,14 @@ def test_every_detector_setting_is_documented_with_its_default():
     assert [name for name, _, _ in documented] == list(DetectorSettings.__dataclass_fields__)
     assert all(meaning for _, _, meaning in documented)
     assert "| `spike_z` | 6.0 |" in markdown()
+
+
+def test_gap_facts_of_a_validation_loss_logged_every_step_stay_small():
+    """A per-step validation series of 50,000 points: a trend test on every point would need
+    50,000^2 pairwise slopes (20 GB); the gap's trends run on equal-count bins instead."""
+    steps = np.arange(50_000)
+    train = Curve(steps, np.exp(-steps / 20_000) + 0.1)
+    val = Curve(steps, np.exp(-steps / 30_000) + 0.2)
+    out = gap_facts(train, val)
+    assert out["gap.slope"] > 0 and out["gap.slope_p"] < 0.01
+    assert "gap.onset_step" in out or out["gap.train_improvement_after_val_min"] == pytest.approx(0.0, abs=1e-6)

@@ -44,6 +44,10 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("loss_train", "train_loss"),
         ("loss_val", "val_loss"),
         ("eval_total_loss", "val_loss"),  # a multi-task model's total beside its components
+        ("mean_loss", "train_loss"),
+        ("train_cross_entropy_epoch", "train_loss"),  # a loss named after its function
+        ("val_cross_entropy", "val_loss"),
+        ("valid_mean_squared_error", "val_loss"),
         ("acc_val", "val_acc"),
         ("val/acc1", "val_acc"),
         ("mse", "train_loss"),
@@ -119,6 +123,11 @@ def test_a_one_point_summary_is_used_only_when_nothing_longer_matches():
     assert got["train_loss"][0][0] == "train/loss"
     got = roles_of(["train_loss_step", "train_loss_epoch"], {"train_loss_step": 1, "train_loss_epoch": 90})
     assert got["train_loss"][0] == ("train_loss_epoch", "epoch")
+
+
+def test_a_loss_logged_a_few_times_gives_way_to_a_longer_curve_of_a_later_pattern():
+    got = roles_of(["train_loss", "train_mean_squared_error"], {"train_loss": 2, "train_mean_squared_error": 68})
+    assert got["train_loss"][0][0] == "train_mean_squared_error"
 
 
 def test_a_tag_serves_one_role_and_earlier_patterns_win():
