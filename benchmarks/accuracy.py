@@ -7,7 +7,9 @@ primary cause, acceptable secondary causes and a split:
 
 Top-1 counts a run as right when the verdict is its primary cause (``healthy`` included); the
 lenient figure also accepts a listed secondary cause. A false alarm is a healthy run given any
-other verdict. Run: python benchmarks/accuracy.py [FOLDER] [--split tune|holdout|all] [--markdown]
+other verdict. Run: python benchmarks/accuracy.py [FOLDER] [--labels FILE] [--split tune|holdout|all]
+[--markdown]. A labels file kept apart from its runs (benchmarks/real-runs.yaml) may key a run by
+its top folder, with ``#N`` for one of several runs appended to a file.
 """
 from __future__ import annotations
 
@@ -23,17 +25,23 @@ DEFAULT = HERE.parent / "fixtures" / "corpus"
 GOALS = {"top1": 0.90, "false_alarms": 0.05}
 
 
-def load_labels(folder: Path) -> dict[str, dict]:
-    with open(folder / "labels.yaml", encoding="utf-8") as fh:
+def load_labels(path: Path) -> dict[str, dict]:
+    with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh)
     return data.get("runs", data) if isinstance(data, dict) else {}
 
 
-def predictions(folder: Path) -> dict[str, str]:
-    """Verdict of every run under the folder."""
+def predictions(folder: Path, labels: dict[str, dict]) -> dict[str, str]:
+    """Verdict of every run under the folder, keyed by its label's key: the run's name, or else its
+    top folder (plus a ``#N`` run suffix), for label files that name a folder per run."""
     import lossrules
 
-    return {d.run: d.verdict for d in lossrules.iter_diagnoses(folder)}
+    verdicts: dict[str, str] = {}
+    for d in lossrules.iter_diagnoses(folder):
+        folder_key = d.run.split("/")[0] + (d.run[d.run.index("#"):] if "#" in d.run and "/" in d.run else "")
+        key = d.run if d.run in labels or folder_key not in labels else folder_key
+        verdicts.setdefault(key, d.verdict)
+    return verdicts
 
 
 def score(labels: dict[str, dict], verdicts: dict[str, str]) -> dict:
@@ -101,12 +109,13 @@ def _confusion(confusion: dict, markdown: bool) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--labels", type=Path, help="labels file (default: FOLDER/labels.yaml)")
     parser.add_argument("--split", choices=["tune", "holdout", "all", "each"], default="each")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--check", action="store_true", help="exit 1 if the holdout misses the goals")
     args = parser.parse_args()
-    labels = load_labels(args.folder)
-    verdicts = predictions(args.folder)
+    labels = load_labels(args.labels or args.folder / "labels.yaml")
+    verdicts = predictions(args.folder, labels)
     splits = ["tune", "holdout", "all"] if args.split == "each" else [args.split]
     results = {}
     for split in splits:

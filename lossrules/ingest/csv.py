@@ -353,12 +353,16 @@ def _pieces(table: Table, axis: str | None, counter: np.ndarray | None, strict: 
     """Row ranges of the runs stacked in one file, and what separates them.
 
     A run starts after a repeated header, and where the counter goes back: below the previous
-    value for a step counter (equal steps are one step logged twice), to it or below for epochs.
+    value for a step counter (equal steps are one step logged twice), to it or below for epochs,
+    unless most rows share their epoch with the row before over three epochs or more (a log of
+    several rows per epoch, as Lightning's old test-tube logger wrote without a step column).
     """
     repeats = np.diff(table.block) > 0
     resets = np.zeros(len(repeats), dtype=bool)
     if counter is not None:
-        resets = counter[1:] < counter[:-1] if strict else counter[1:] <= counter[:-1]
+        back, same = counter[1:] < counter[:-1], counter[1:] == counter[:-1]
+        several_rows_per_epoch = len(np.unique(counter)) >= 3 and same.sum() > len(same) / 2
+        resets = back if strict or several_rows_per_epoch else back | same
     starts = np.flatnonzero(repeats | resets) + 1
     bounds = [0, *starts.tolist(), table.rows]
     reasons = [text for text, found in (("the header is repeated", repeats.any()), (f"the {axis} counter restarts", resets.any())) if found]

@@ -128,6 +128,15 @@ def test_a_one_epoch_run_appended_after_another_is_split(tmp_path):
     assert [series(r, "loss") for r in runs] == [([0], [1.0]), ([0], [2.0])]
 
 
+def test_several_rows_per_epoch_without_a_step_column_are_one_run(tmp_path):
+    """Lightning's old test-tube logger: train rows and a validation row per epoch, no step."""
+    rows = "".join(f"{e},{1.0 / (e + 1 + i / 10)},\n" for e in range(4) for i in range(3)) + "".join(f"{e},,{0.9 / (e + 1)}\n" for e in range(4))
+    text = "epoch,train_loss,val_loss\n" + "".join(sorted(rows.splitlines(keepends=True), key=lambda r: int(r.split(",")[0])))
+    (run,) = lossrules.load(write(tmp_path / "metrics.csv", text))
+    steps, values = series(run, "train_loss")
+    assert steps == [0, 1, 2, 3] and values == pytest.approx([1.0 / (e + 1.2) for e in range(4)])  # the epoch's last row
+
+
 def test_a_repeated_header_starts_a_new_run(tmp_path):
     text = "epoch,loss\n0,1.0\n1,0.5\nepoch,loss\n2,2.0\n3,1.5\n"
     runs = lossrules.load(write(tmp_path / "h.csv", text))

@@ -1,0 +1,46 @@
+"""The by-eye labels of real runs behind docs/real-runs.md: known causes, each run traceable to the
+repository commit it was copied from, and each label naming a run lossrules finds (where the runs
+are present beside the project) so that benchmarks/accuracy.py scores every one."""
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+import lossrules
+from lossrules.engine.rules import CAUSES
+
+from .conftest import ROOT, WILD
+
+VERDICTS = set(CAUSES) | {"healthy"}
+REAL = ROOT.parent / "shared" / "realruns"
+FILES = {"real-runs.yaml": REAL, "wild-labels.yaml": WILD}
+
+
+def labels(name: str) -> dict:
+    return yaml.safe_load((ROOT / "benchmarks" / name).read_text())
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_every_label_is_a_known_cause_with_a_confidence_and_a_reading(name):
+    for key, label in labels(name).items():
+        assert label["cause"] in VERDICTS, key
+        assert set(label["also"]) <= VERDICTS - {label["cause"]}, key
+        assert label["confidence"] in ("clear", "likely", "unsure") and label["reading"], key
+
+
+def test_every_real_run_names_the_repository_commit_and_path_it_was_copied_from():
+    for key, label in labels("real-runs.yaml").items():
+        assert re.fullmatch(r"[rstuv]_[abcd]\d\d", key) and label["wave"] in range(1, 6), key
+        assert "/" in label["repo"] and re.fullmatch(r"[0-9a-f]{40}", label["commit"]) and label["path"], key
+
+
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_every_labelled_folder_is_present_and_read_where_the_runs_are(name):
+    folder = FILES[name]
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not present")
+    found = {run.name.split("/")[0] + (run.name[run.name.index("#"):] if "#" in run.name else "") for run in lossrules.iter_runs(folder)}
+    unreadable = set(labels(name)) - found
+    assert unreadable <= {"r_b10", "s_b10", "v_b07"}, unreadable  # docs/real-runs.md: title line, header-less column
