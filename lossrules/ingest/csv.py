@@ -84,15 +84,27 @@ def text_encoding(data: bytes, rel: str) -> tuple[str, list[str]]:
     return "utf-8-sig", []
 
 
-def split_header(data: bytes, encoding: str) -> tuple[str, list[str]]:
-    """The delimiter (the most frequent of comma, tab, semicolon) and stripped names of the first line."""
-    line = data.partition(b"\n")[0].decode(encoding, errors="replace").rstrip("\r")
+def split_header(data: bytes, encoding: str) -> tuple[str, list[str], int]:
+    """The delimiter (the most frequent of comma, tab, semicolon), the stripped column names and
+    the number of lines above them: 1 when the first line is a title (one field, no delimiter)
+    over a delimited header that reads as a training log's, else 0."""
+    first, _, rest = data.partition(b"\n")
+    sep, names = _fields(first.decode(encoding, errors="replace"))
+    if len(names) == 1 and names[0]:
+        second_sep, second = _fields(rest.partition(b"\n")[0].decode(encoding, errors="replace"))
+        if len(second) > 1 and looks_like_log(second):
+            return second_sep, second, 1
+    return sep, names, 0
+
+
+def _fields(line: str) -> tuple[str, list[str]]:
+    line = line.rstrip("\r")
     sep = max(DELIMITERS, key=line.count)
     return sep, [name.strip() for name in next(csv.reader([line], delimiter=sep), [])]
 
 
 def read_header(tree, rel: str) -> list[str] | None:
-    """The column names on a file's first line, or None (with a tree note) if it cannot be read."""
+    """The column names of a file's header, or None (with a tree note) if it cannot be read."""
     try:
         head = tree.read_bytes(rel, _PEEK_BYTES)
     except InputError as exc:
@@ -135,19 +147,21 @@ def read_table(tree, rel: str) -> Table:
     """Parse a delimited log: numbers by the C parser, text columns checked cell by cell."""
     data = tree.read_bytes(rel)
     encoding, notes = text_encoding(data, rel)
-    sep, names = split_header(data, encoding)
+    sep, names, title = split_header(data, encoding)
     if not any(names):
         raise InputError(f"{rel}: no header on the first line")
-    cells = _parse(data, encoding, sep, len(names), rel)
+    if title:
+        notes.append(f"{rel}: line 1 is a title; the header is on line 2")
+    cells = _parse(data, encoding, sep, len(names), rel, title + 1)
     header = _repeated_headers(cells, names)
     rows = ~header & cells.notna().any(axis=1).to_numpy(dtype=bool)
     if not rows.any():
         raise InputError(f"{rel}: only a header, no rows")
     columns, ignored = _numeric_columns(cells, names, rows, rel)
-    return Table(names, columns, np.flatnonzero(rows) + 2, np.cumsum(header)[rows], notes + ignored)
+    return Table(names, columns, np.flatnonzero(rows) + 2 + title, np.cumsum(header)[rows], notes + ignored)
 
 
-def _parse(data: bytes, encoding: str, sep: str, width: int, rel: str) -> pd.DataFrame:
+def _parse(data: bytes, encoding: str, sep: str, width: int, rel: str, skip: int = 1) -> pd.DataFrame:
     """The rows after the header, one column per name: numbers where a column parses, else text.
 
     Empty and ``NA`` cells are missing; ``nan`` is not, so a column holding it stays text and is
@@ -162,11 +176,11 @@ def _parse(data: bytes, encoding: str, sep: str, width: int, rel: str) -> pd.Dat
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
             return pd.read_csv(
-                io.BytesIO(data), encoding=encoding, sep=sep, header=None, skiprows=1, names=range(width), index_col=False,
+                io.BytesIO(data), encoding=encoding, sep=sep, header=None, skiprows=skip, names=range(width), index_col=False,
                 na_values=list(MISSING), keep_default_na=False, skip_blank_lines=False,
             )
     except pd.errors.ParserWarning:
-        raise InputError(f"{rel}: line 2 has more fields than the header ({width})") from None
+        raise InputError(f"{rel}: line {skip + 1} has more fields than the header ({width})") from None
     except pd.errors.ParserError as exc:
         raise InputError(_parse_error(rel, exc)) from None
 

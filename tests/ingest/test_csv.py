@@ -137,6 +137,18 @@ def test_several_rows_per_epoch_without_a_step_column_are_one_run(tmp_path):
     assert steps == [0, 1, 2, 3] and values == pytest.approx([1.0 / (e + 1.2) for e in range(4)])  # the epoch's last row
 
 
+def test_a_title_line_above_the_header_is_skipped_and_noted(tmp_path):
+    text = "model_history_log\nepoch;accuracy;loss;val_accuracy;val_loss\n0;0.4;1.5;0.8;0.6\n1;0.7;0.9;0.85;0.5\n"
+    (run,) = lossrules.load(write(tmp_path / "model_history_log.csv", text))
+    assert series(run, "loss") == ([0, 1], [1.5, 0.9]) and series(run, "val_loss") == ([0, 1], [0.6, 0.5])
+    assert any("line 1 is a title" in note for note in run.notes)
+
+
+def test_a_one_column_log_is_not_mistaken_for_a_title(tmp_path):
+    (run,) = lossrules.load(write(tmp_path / "losses.csv", "loss\n0.9\n0.5\n"))
+    assert series(run, "loss") == ([0, 1], [0.9, 0.5])
+
+
 def test_a_repeated_header_starts_a_new_run(tmp_path):
     text = "epoch,loss\n0,1.0\n1,0.5\nepoch,loss\n2,2.0\n3,1.5\n"
     runs = lossrules.load(write(tmp_path / "h.csv", text))
