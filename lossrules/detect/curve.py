@@ -99,7 +99,8 @@ class Curve:
     @cached_property
     def scale_floor(self) -> float:
         """0.01% of the level on y's scale: differences below it are round-off, not signal."""
-        return 1e-4 * (1.0 if self.log else max(self.level, 1e-12))
+        level = self.level if np.isfinite(self.level) else 0.0  # values near the float limit overflow the smoother
+        return 1e-4 * (1.0 if self.log else max(level, 1e-12))
 
     def best_index(self) -> int:
         """First index where the smoothed curve is at its best (ties within round-off go first)."""
