@@ -42,7 +42,7 @@ class Curve:
         self.finite = np.isfinite(self.values)
         self.x = self.steps[self.finite]
         self.raw = self.values[self.finite]
-        self.offset = _zero_offset(self.raw) if self.positive_scale else 0.0
+        self.offset = _zero_offset(self.raw, self.settings.zero_offset_fraction) if self.positive_scale else 0.0
         self.log = bool(self.positive_scale and len(self.raw) and (self.raw + self.offset > 0).all())
         self.y = np.log(self.raw + self.offset) if self.log else self.raw
         span = float(self.x[-1] - self.x[0]) if len(self.x) > 1 else 0.0
@@ -146,10 +146,11 @@ def bin_medians(p: np.ndarray, y: np.ndarray, max_bins: int) -> tuple[np.ndarray
     return _group_median(p, idx, edges), _group_median(y[order], idx, edges)
 
 
-def _zero_offset(raw: np.ndarray) -> float:
+def _zero_offset(raw: np.ndarray, median_fraction: float) -> float:
     """For a non-negative series that also holds zeros, what is added before taking logs: half
-    its smallest positive value (the logger's rounding step), but at least 0.1% of its median, so
-    that a zero is a low point rather than an outlier twenty logs down. 0 for any other series.
+    its smallest positive value (the logger's rounding step), but at least ``median_fraction`` of
+    its median, so that a zero is a low point rather than an outlier twenty logs down. 0 for any
+    other series.
 
     Loggers round: a converged loss of 3e-5 is logged as 0.0 by the HF Trainer (4 decimals), yet
     the curve still spans orders of magnitude and belongs on the log scale.
@@ -157,7 +158,7 @@ def _zero_offset(raw: np.ndarray) -> float:
     positive = raw > 0
     if not len(raw) or positive.all() or not positive.any() or (raw < 0).any():
         return 0.0
-    return max(0.5 * float(raw[positive].min()), 1e-3 * float(np.median(raw[positive])))
+    return max(0.5 * float(raw[positive].min()), median_fraction * float(np.median(raw[positive])))
 
 
 def _line(x: np.ndarray, y: np.ndarray, at: np.ndarray) -> np.ndarray:

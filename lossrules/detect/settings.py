@@ -39,6 +39,8 @@ class DetectorSettings:
     """Progress smaller than this (relative, 2%) over a stretch does not end a plateau..."""
     plateau_noise_factor: float = 3.0
     """...nor does progress within this many standard errors of the smoothed curve's noise."""
+    zero_offset_fraction: float = 1e-3
+    """A non-negative loss holding zeros is analysed as log(value + offset), the offset half its smallest positive value but at least this share (0.1%) of its median."""
     giveback_min_gain: float = 0.1
     """Giveback facts need the curve to have improved by this much (10%) first: shares of a tiny gain are noise."""
     noise_floor_fraction: float = 0.1

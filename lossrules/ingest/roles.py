@@ -16,7 +16,7 @@ import numpy as np
 from ..model import InputError, LossrulesError, MetricBinding, Run
 from ..resources import builtin_rules_dir
 
-_TABLE_KEYS = {"granularity", "ignore", "roles", "fallback", "derived", "split_words"}
+_TABLE_KEYS = {"granularity", "ignore", "roles", "fallback", "derived", "split_words", "short_series"}
 _PER = ("step", "epoch")
 
 
@@ -55,6 +55,7 @@ class RoleTable:
     derived: Mapping[str, tuple[str, ...]]
     split_words: frozenset = frozenset()
     fallback: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    short_series: int = 5
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -106,7 +107,10 @@ def _parse_table(data: object, path: str) -> RoleTable:
         derived[str(role)] = tuple(x.lower() for x in patterns)
     ignore = tuple(str(p).lower() for p in data.get("ignore") or [])
     split_words = frozenset(str(w).lower() for w in data.get("split_words") or [])
-    return RoleTable(tuple(markers), ignore, roles, derived, split_words, fallback)
+    short = data.get("short_series", RoleTable.short_series)
+    if not isinstance(short, int) or isinstance(short, bool) or short < 2:
+        raise fail(f"short_series must be a whole number of points, 2 or more (got {short!r})")
+    return RoleTable(tuple(markers), ignore, roles, derived, split_words, fallback, short)
 
 
 def _patterns(section: object, what: str, fail) -> dict[str, tuple[str, ...]]:
@@ -150,11 +154,11 @@ def bind(
         if role in overrides:
             out.append(_binding(role, overrides[role], parsed, default_per))
             continue
-        chosen = _choose(patterns, free, parsed, counts)
+        chosen = _choose(patterns, free, parsed, counts, table.short_series)
         if not chosen and role in table.fallback:
             taken = {b.tag for b in out} | set(overrides.values())
             curves = {t for t in parsed if counts[t] > 1 and t not in taken}
-            chosen = _choose(table.fallback[role], curves, parsed, counts)
+            chosen = _choose(table.fallback[role], curves, parsed, counts, table.short_series)
         for tag in chosen:
             free.discard(tag)
             out.append(_binding(role, tag, parsed, default_per))
@@ -172,19 +176,16 @@ def _matches_any(stem: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(stem, p) for p in patterns)
 
 
-_FEW_POINTS = 5
-"""A series this short (a loss logged once per phase) is bound only when nothing longer matches, and
-a one-point summary only when nothing else does."""
-
-
-def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping) -> list[str]:
-    """The best tag for a role, then its other-granularity twins (same stem)."""
+def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping, short: int) -> list[str]:
+    """The best tag for a role, then its other-granularity twins (same stem). A series of fewer
+    than ``short`` points is chosen only when nothing longer matches, a one-point summary only
+    when nothing else does."""
     ranked = []
     for tag in free:
         stem = parsed[tag][0]
         for rank, pattern in enumerate(patterns):
             if fnmatch.fnmatchcase(stem, pattern):
-                ranked.append((counts[tag] < _FEW_POINTS, counts[tag] < 2, rank, -counts[tag], tag))
+                ranked.append((counts[tag] < short, counts[tag] < 2, rank, -counts[tag], tag))
                 break
     if not ranked:
         return []

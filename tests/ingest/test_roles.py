@@ -180,6 +180,7 @@ def test_granularity_markers_are_stripped_from_the_last_path_part_only():
         ({"roles": {}, "granularity": [{"around": "_s", "per": "step"}]}, "granularity entry"),
         ({"roles": {}, "derived": {"train_loss": {"sum": "x"}}}, "sum_of"),
         ({"roles": {}, "derived": {"train_loss": {"sum_of": [1]}}}, "sum_of"),
+        ({"roles": {}, "short_series": "5"}, "short_series"),
         (["roles"], "expected a mapping"),
         ({"roles": {"val_loss": []}, "fallback": {"val_los": ["test_loss"]}}, "fallback for unknown role"),
         ({"roles": {"val_loss": []}, "fallback": ["test_loss"]}, "mapping of fallback roles"),
