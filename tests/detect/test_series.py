@@ -115,6 +115,15 @@ def test_a_linear_curve_s_smoothed_ends_stay_within_the_values_they_fit():
     assert curve.smooth.min() >= values.min() - 1e-12
 
 
+def test_a_steep_first_drop_does_not_put_the_smoothed_minimum_at_the_start():
+    epochs = np.arange(45)
+    values = np.r_[200.0, 0.4 + 2.0 * np.exp(-epochs[1:] / 8.0)]  # 200 -> 2.4, then a slow decay to 0.4
+    curve = Curve(epochs, values)
+    facts = {**level(curve), **divergence(curve)}
+    assert curve.log is True
+    assert facts["argmin_fraction"] > 0.9 and facts["rise_from_min"] < 0.05
+
+
 finite_or_not = st.floats(allow_nan=True, allow_infinity=True, width=64)
 
 
