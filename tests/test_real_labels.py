@@ -46,4 +46,4 @@ def test_every_labelled_folder_is_present_and_read_where_the_runs_are(name):
         pytest.skip(f"{folder} is not present")
     found = {run.name.split("/")[0] + (run.name[run.name.index("#"):] if "#" in run.name else "") for run in lossrules.iter_runs(folder)}
     unreadable = set(labels(name)) - found
-    assert unreadable <= {"s_b10", "v_b07"}, unreadable  # docs/real-runs.md: a `train,valid` losses.csv, a header-less column
+    assert unreadable <= {"v_b07"}, unreadable  # docs/real-runs.md: a header-less column of losses (numpy.savetxt)

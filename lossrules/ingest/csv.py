@@ -129,18 +129,33 @@ def looks_like_log(names: Sequence[str], single_column_ok: bool = True) -> bool:
 
 
 def claim(folder: Folder) -> list[Claim]:
-    """Each unclaimed text file of this folder whose header reads as a training log."""
+    """Each unclaimed text file of this folder whose header reads as a training log.
+
+    A table file whose header names no log column is still a log when its name says it holds
+    losses (``losses.csv`` with columns ``train,valid``); other tables passed over get a tree note, so
+    "no training logs found" can say which files were looked at and why they were not read.
+    """
     extras = tuple(folder.join(f) for f in folder.files if f in HPARAMS_FILES)
     claims = []
     for name in folder.files:
-        suffix = posixpath.splitext(name)[1].lower()
-        if suffix not in SUFFIXES:
+        stem, suffix = posixpath.splitext(name)
+        table = suffix.lower() in (".csv", ".tsv")
+        if suffix.lower() not in SUFFIXES:
             continue
-        names = read_header(folder.tree, folder.join(name))
+        rel = folder.join(name)
+        names = read_header(folder.tree, rel)
+        if names is None:
+            continue
         # Free-text logs (.txt, .log) are common; a log table there needs a real delimiter.
-        if names is not None and looks_like_log(names, single_column_ok=suffix in (".csv", ".tsv")):
-            claims.append(Claim(folder.join(name), FORMAT, (folder.join(name),), extras))
+        if looks_like_log(names, single_column_ok=table) or (table and len(names) > 1 and "loss" in stem.lower() and looks_like_log([*names, stem])):
+            claims.append(Claim(rel, FORMAT, (rel,), extras))
+        elif table:
+            folder.tree.notes.append(f"{rel}: line 1 is '{_shorten(','.join(names))}', not a header naming a loss, accuracy, epoch or step column")
     return claims
+
+
+def _shorten(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def read_table(tree, rel: str) -> Table:

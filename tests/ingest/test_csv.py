@@ -277,6 +277,19 @@ def test_training_log_headers_are_claimed(tmp_path, header):
     assert len(discover(Tree.at(tmp_path))) == 1
 
 
+def test_a_table_named_for_its_losses_is_claimed_whatever_its_columns(tmp_path):
+    write(tmp_path / "losses.csv", ",train,valid\n0,0.35,0.99\n1,0.30,1.08\n")  # pandas' to_csv of two loss lists
+    write(tmp_path / "metrics.csv", "id,name,price\n1,apple,0.5\n")
+    (run,) = lossrules.load(tmp_path)
+    assert run.name == "losses.csv" and set(run.tags) == {"train", "valid"}
+
+
+def test_a_table_passed_over_is_named_in_the_error_with_the_reason(tmp_path):
+    write(tmp_path / "history.csv", "6.54e-01\n6.52e-01\n")  # numpy.savetxt: no header
+    with pytest.raises(NoRunsFound, match=r"history.csv: line 1 is '6.54e-01', not a header"):
+        lossrules.load(tmp_path)
+
+
 def test_single_column_text_logs_need_a_delimiter(tmp_path):
     write(tmp_path / "loss.txt", "loss\n0.5\n")
     write(tmp_path / "loss.csv", "loss\n0.5\n")
