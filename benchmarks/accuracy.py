@@ -38,10 +38,14 @@ def predictions(folder: Path, labels: dict[str, dict]) -> dict[str, str]:
 
     verdicts: dict[str, str] = {}
     for d in lossrules.iter_diagnoses(folder):
-        folder_key = d.run.split("/")[0] + (d.run[d.run.index("#"):] if "#" in d.run and "/" in d.run else "")
-        key = d.run if d.run in labels or folder_key not in labels else folder_key
-        verdicts.setdefault(key, d.verdict)
+        verdicts.setdefault(label_key(d.run, labels), d.verdict)
     return verdicts
+
+
+def label_key(run: str, labels: dict[str, dict]) -> str:
+    """The label key of a run: its name, or else its top folder plus any ``#N`` run suffix."""
+    folder_key = run.split("/")[0] + (run[run.index("#"):] if "#" in run and "/" in run else "")
+    return run if run in labels or folder_key not in labels else folder_key
 
 
 def score(labels: dict[str, dict], verdicts: dict[str, str]) -> dict:
