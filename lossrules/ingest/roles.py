@@ -125,9 +125,13 @@ def _patterns(section: object, what: str, fail) -> dict[str, tuple[str, ...]]:
     return out
 
 
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z][a-z])")
+
+
 def split_marker(tag: str, table: RoleTable) -> tuple[str, str]:
-    """(stem, per) of a tag: lower-cased, spaces as underscores, without its granularity marker."""
-    low = "_".join(tag.lower().split())
+    """(stem, per) of a tag: camelCase words and spaces as underscores, lower-cased, without its
+    granularity marker (``TrainLoss`` and ``Train Loss`` read as ``train_loss``)."""
+    low = "_".join(_CAMEL.sub("_", tag).lower().split())
     for marker in table.markers:
         stem = marker.strip(low)
         if stem is not None:

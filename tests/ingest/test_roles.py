@@ -40,7 +40,10 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("Train/GradNorm", "grad_norm"),
         ("train/loss_iter", "train_loss"),
         ("iter_loss", "train_loss"),
-        ("train_loss_batch", "train_loss"),  # a Lightning module logging per batch under its own suffix
+        ("train_loss_batch", "train_loss"),
+        ("TrainLoss", "train_loss"),  # camelCase column names of a custom loop's CSV
+        ("valLoss", "val_loss"),
+        ("ValAcc", "val_acc"),  # a Lightning module logging per batch under its own suffix
         ("iter_grad_norm", "grad_norm"),
         ("loss_train", "train_loss"),
         ("loss_val", "val_loss"),
