@@ -74,10 +74,16 @@ def test_ctrl_c_stops_cleanly_and_reports_what_was_done(tmp_path, jobs):
     for i in range(600):  # far more than any machine audits in the seconds before the interrupt
         shutil.copytree(FIXTURES / "keras_csv", tmp_path / f"r{i:03d}")
         shutil.copytree(FIXTURES / "tb_scalars", tmp_path / f"t{i:03d}")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lossrules", "audit", str(tmp_path), "-j", jobs, "--format", "json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    # a test runner started in the background (`pytest &`) ignores SIGINT and would pass that on;
+    # a handled signal is reset to its default in the child
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "lossrules", "audit", str(tmp_path), "-j", jobs, "--format", "json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     time.sleep(6.0)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
