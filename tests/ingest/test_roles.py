@@ -49,6 +49,7 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("loss_val", "val_loss"),
         ("eval_total_loss", "val_loss"),  # a multi-task model's total beside its components
         ("mean_loss", "train_loss"),
+        ("loss_total", "train_loss"),  # a semi-supervised loop's loss_total beside loss_sup, loss_unsup
         ("train_cross_entropy_epoch", "train_loss"),  # a loss named after its function
         ("val_cross_entropy", "val_loss"),
         ("valid_mean_squared_error", "val_loss"),
@@ -153,6 +154,13 @@ def test_a_multi_task_model_s_flat_loss_components_are_summed_when_no_total_is_l
     got = {b.role: b for b in bind({t: 5 for t in tags}, TABLE)}
     assert got["train_loss"].components == ("train_classification_loss", "train_regression_loss")
     assert got["val_loss"].components == ("val_classification_loss", "val_regression_loss")
+
+
+def test_loss_components_named_after_the_loss_are_summed_too():
+    tags = ["train_loss_Ph", "train_loss_W", "val_loss_Ph", "val_loss_W", "train_sparsity_Ph"]
+    got = {b.role: b for b in bind({t: 5 for t in tags}, TABLE)}
+    assert got["train_loss"].components == ("train_loss_Ph", "train_loss_W")
+    assert got["val_loss"].components == ("val_loss_Ph", "val_loss_W")
 
 
 def test_default_granularity_comes_from_the_reader_when_the_name_is_silent():
