@@ -31,7 +31,8 @@ def is_log(name: str) -> bool:
 def git_dir(repo: str, mirrors: Path | None, cache: Path) -> Path:
     """A git directory holding ``repo``: a local mirror if there is one, else a fresh partial clone."""
     name = repo.replace("/", "+")
-    for candidate in ([mirrors / name / "repo" / ".git", mirrors / name / "repo", mirrors / name] if mirrors else []):
+    layouts = ("repo/.git", "repo", ".git", ".")  # a fetched snapshot, a bare mirror, a clone
+    for candidate in ([mirrors / name / layout for layout in layouts] if mirrors else []):
         if (candidate / "HEAD").exists():
             return candidate
     target = cache / f"{name}.git"
@@ -70,7 +71,8 @@ def main() -> int:
         try:
             copied = copy_run(git_dir(label["repo"], args.mirrors, args.cache), label["commit"], label["path"].rstrip("/"), dest)
         except subprocess.CalledProcessError as error:
-            copied, reason = 0, (error.stderr or b"").decode(errors="replace").strip() or str(error)
+            stderr = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else error.stderr or ""
+            copied, reason = 0, stderr.strip() or str(error)
         else:
             reason = "no file at that commit and path"
         if not copied:

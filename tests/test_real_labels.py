@@ -52,3 +52,27 @@ def test_every_labelled_folder_is_present_and_read_where_the_runs_are(name):
     found = {accuracy.label_key(run.name, wanted) for run in lossrules.iter_runs(folder)}
     unreadable = set(wanted) - found
     assert unreadable <= {"v_b07", "z_b11"}, unreadable  # docs/real-runs.md: header-less columns of losses (numpy.savetxt)
+
+
+def test_fetch_real_runs_copies_a_run_s_logs_at_its_commit_and_leaves_checkpoints(tmp_path):
+    import subprocess
+
+    spec = importlib.util.spec_from_file_location("fetch_real_runs", ROOT / "benchmarks" / "fetch_real_runs.py")
+    fetch = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fetch)
+    repo = tmp_path / "owner+name"
+    run = repo / "lightning_logs" / "version_0"
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "metrics.csv").write_text("epoch,step,train_loss\n0,9,1.5\n")
+    (run / "checkpoints" / "epoch=0.ckpt").write_bytes(b"\0weights")
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(git + ["add", "-A"], check=True)
+    subprocess.run(git + ["commit", "-qm", "run"], check=True)
+    commit = subprocess.run(git + ["rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    (run / "metrics.csv").write_text("changed after the commit\n")
+
+    gitdir = fetch.git_dir("owner/name", tmp_path, tmp_path / "cache")
+    copied = fetch.copy_run(gitdir, commit, "lightning_logs/version_0", tmp_path / "out")
+    assert copied == 1 and [p.name for p in (tmp_path / "out").rglob("*") if p.is_file()] == ["metrics.csv"]
+    assert (tmp_path / "out" / "metrics.csv").read_text() == "epoch,step,train_loss\n0,9,1.5\n"
