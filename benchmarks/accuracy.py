@@ -10,6 +10,10 @@ lenient figure also accepts a listed secondary cause. A false alarm is a healthy
 other verdict. Run: python benchmarks/accuracy.py [FOLDER] [--labels FILE] [--split tune|holdout|all]
 [--markdown]. A labels file kept apart from its runs (benchmarks/real-runs.yaml) may key a run by
 its top folder, with ``#N`` for one of several runs appended to a file.
+
+``--second FILE`` takes a second reviewer's labels of some of the same runs: it prints how often
+the two reviewers agree, and the scores on the runs where they do (a label two people give is
+the fairest truth a single-reviewer label set can offer).
 """
 from __future__ import annotations
 
@@ -110,6 +114,26 @@ def _confusion(confusion: dict, markdown: bool) -> list[str]:
     return out
 
 
+def agreement(first: dict[str, dict], second: dict[str, dict], verdicts: dict[str, str]) -> str:
+    """Reviewers' agreement on the runs both labelled, and the scores where they agree."""
+    shared = sorted(set(first) & set(second))
+    same = {k: first[k] for k in shared if first[k]["cause"] == second[k]["cause"]}
+    either = sum(
+        first[k]["cause"] in [second[k]["cause"], *(second[k].get("also") or [])]
+        or second[k]["cause"] in (first[k].get("also") or [])
+        for k in shared
+    )
+    n = max(len(shared), 1)
+    against_first = score({k: first[k] for k in shared}, verdicts)["top1"]
+    against_second = score({k: second[k] for k in shared}, verdicts)["top1"]
+    lines = [
+        f"second opinions on {len(shared)} runs: the reviewers name the same cause on {len(same)} ({len(same) / n:.1%}),",
+        f"a cause the other accepts on {either} ({either / n:.1%})",
+        f"lossrules top-1 against the first reviewer {against_first:.1%}, against the second {against_second:.1%}",
+    ]
+    return "\n".join(lines) + "\n" + report(score(same, verdicts), "runs both reviewers label alike", False)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", nargs="?", type=Path, default=DEFAULT)
@@ -117,6 +141,7 @@ def main() -> int:
     parser.add_argument("--split", choices=["tune", "holdout", "all", "each"], default="each")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--check", action="store_true", help="exit 1 if the holdout misses the goals")
+    parser.add_argument("--second", type=Path, help="a second reviewer's labels of some of the same runs")
     args = parser.parse_args()
     labels = load_labels(args.labels or args.folder / "labels.yaml")
     verdicts = predictions(args.folder, labels)
@@ -126,6 +151,8 @@ def main() -> int:
         chosen = {k: v for k, v in labels.items() if split == "all" or v.get("split") == split}
         results[split] = score(chosen, verdicts)
         print(report(results[split], f"{split} split", args.markdown))
+    if args.second:
+        print(agreement(labels, load_labels(args.second), verdicts))
     unlabelled = sorted(set(verdicts) - set(labels))
     if unlabelled:
         print(f"runs without a label (not scored): {', '.join(unlabelled)}", file=sys.stderr)

@@ -19,7 +19,7 @@ _SPEC = importlib.util.spec_from_file_location("accuracy", ROOT / "benchmarks" /
 accuracy = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(accuracy)
 REAL = ROOT.parent / "shared" / "realruns"
-FILES = {"real-runs.yaml": REAL, "wild-labels.yaml": WILD}
+FILES = {"real-runs.yaml": REAL, "real-runs-second.yaml": REAL, "wild-labels.yaml": WILD}
 
 
 def labels(name: str) -> dict:
@@ -76,3 +76,16 @@ def test_fetch_real_runs_copies_a_run_s_logs_at_its_commit_and_leaves_checkpoint
     copied = fetch.copy_run(gitdir, commit, "lightning_logs/version_0", tmp_path / "out")
     assert copied == 1 and [p.name for p in (tmp_path / "out").rglob("*") if p.is_file()] == ["metrics.csv"]
     assert (tmp_path / "out" / "metrics.csv").read_text() == "epoch,step,train_loss\n0,9,1.5\n"
+
+
+def test_second_opinions_label_runs_of_the_first_set():
+    assert set(labels("real-runs-second.yaml")) <= set(labels("real-runs.yaml"))
+
+
+def test_agreement_scores_only_the_runs_both_reviewers_label_alike():
+    first = {"a": {"cause": "healthy"}, "b": {"cause": "overfitting", "also": ["healthy"]}}
+    second = {"a": {"cause": "healthy"}, "b": {"cause": "healthy"}}
+    text = accuracy.agreement(first, second, {"a": "healthy", "b": "overfitting"})
+    assert "same cause on 1 (50.0%)" in text and "accepts on 2 (100.0%)" in text
+    assert "against the first reviewer 100.0%, against the second 50.0%" in text
+    assert "both reviewers label alike: 1 runs" in text and "top-1 accuracy 100.0%" in text
