@@ -47,9 +47,13 @@ def predictions(folder: Path, labels: dict[str, dict]) -> dict[str, str]:
 
 
 def label_key(run: str, labels: dict[str, dict]) -> str:
-    """The label key of a run: its name, or else its top folder plus any ``#N`` run suffix."""
-    folder_key = run.split("/")[0] + (run[run.index("#"):] if "#" in run and "/" in run else "")
-    return run if run in labels or folder_key not in labels else folder_key
+    """The label key of a run: its name, or else its top folder plus any ``#N`` run suffix, or else
+    its top folder alone (a label for a file that lossrules splits into several runs)."""
+    top = run.split("/")[0]
+    for key in (run, top + (run[run.index("#"):] if "#" in run and "/" in run else ""), top):
+        if key in labels:
+            return key
+    return run
 
 
 def score(labels: dict[str, dict], verdicts: dict[str, str]) -> dict:

@@ -34,12 +34,12 @@ def test_every_label_is_a_known_cause_with_a_confidence_and_a_reading(name):
         assert label["confidence"] in ("clear", "likely", "unsure") and label["reading"], key
 
 
-WAVE_PREFIXES = "rstuvxyzqpo"  # a run's key starts with the letter of the wave it was collected in
+WAVE_PREFIXES = "rstuvxyzqpon"  # a run's key starts with the letter of the wave it was collected in
 
 
 def test_every_real_run_names_the_repository_commit_and_path_it_was_copied_from():
     for key, label in labels("real-runs.yaml").items():
-        assert re.fullmatch(r"[rstuvxyzqpo]_[abcd]\d\d", key) and label["wave"] == WAVE_PREFIXES.index(key[0]) + 1, key
+        assert re.fullmatch(r"[rstuvxyzqpon]_[abcd]\d\d", key) and label["wave"] == WAVE_PREFIXES.index(key[0]) + 1, key
         assert "/" in label["repo"] and re.fullmatch(r"[0-9a-f]{40}", label["commit"]) and label["path"], key
 
 
@@ -89,3 +89,11 @@ def test_agreement_scores_only_the_runs_both_reviewers_label_alike():
     assert "same cause on 1 (50.0%)" in text and "accepts on 2 (100.0%)" in text
     assert "against the first reviewer 100.0%, against the second 50.0%" in text
     assert "both reviewers label alike: 1 runs" in text and "top-1 accuracy 100.0%" in text
+
+
+def test_a_run_is_matched_to_its_label_by_name_then_folder_and_run_then_folder():
+    labels = {"a/log.csv": {}, "b#2": {}, "c": {}}
+    assert accuracy.label_key("a/log.csv", labels) == "a/log.csv"
+    assert accuracy.label_key("b/log.csv#2", labels) == "b#2"
+    assert accuracy.label_key("c/history.csv#1", labels) == "c"  # one label for a file split into runs
+    assert accuracy.label_key("d/log.csv", labels) == "d/log.csv"

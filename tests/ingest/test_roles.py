@@ -49,7 +49,9 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("loss_val", "val_loss"),
         ("eval_total_loss", "val_loss"),  # a multi-task model's total beside its components
         ("mean_loss", "train_loss"),
-        ("loss_total", "train_loss"),  # a semi-supervised loop's loss_total beside loss_sup, loss_unsup
+        ("loss_total", "train_loss"),
+        ("train_objective", "train_loss"),  # a loss named for the objective it optimises
+        ("val_objective", "val_loss"),  # a semi-supervised loop's loss_total beside loss_sup, loss_unsup
         ("train_cross_entropy_epoch", "train_loss"),  # a loss named after its function
         ("val_cross_entropy", "val_loss"),
         ("valid_mean_squared_error", "val_loss"),
