@@ -1,7 +1,7 @@
 """Training against validation loss: the gap, its trend, and where validation stops improving.
 
 Computed only when both losses are positive and measure the same thing (see ``split_words`` in
-rules/roles.yaml): the gap is log(val) - log(train), the training loss smoothed and read at each
+rules/roles.yaml, and not on scales ``comparable_ratio`` times apart at every evaluation): the gap is log(val) - log(train), the training loss smoothed and read at each
 validation step, reported as a relative excess (0.3 = validation 30% above training).
 """
 from __future__ import annotations
@@ -51,6 +51,8 @@ def gap_facts(train: Curve, val: Curve) -> dict:
     train_at = train_levels(train, val.x[inside])
     val_y = (val.smooth if val.n >= val.settings.min_points else val.y)[inside]
     log_gap = val_y - train_at
+    if np.abs(log_gap).min() > np.log(val.settings.comparable_ratio):
+        return {}
     out = {
         "gap.final_abs": float(np.exp(val_y[-1]) - np.exp(train_at[-1])),
         "gap.first": float(np.expm1(log_gap[0])),

@@ -47,6 +47,8 @@ class DetectorSettings:
     """noise_above_floor looks only where the smoothed loss is above this share (10%) of its start..."""
     noise_floor_coverage: float = 0.2
     """...and abstains when that is under this share (20%) of the points: the loss was fitted early."""
+    comparable_ratio: float = 1000.0
+    """Training and validation losses this many times apart at every evaluation measure different things (scaled and unscaled targets): the gap facts abstain."""
     edge_fraction: float = 0.2
     """Early and late windows (first and last 20% of progress) for early/late comparisons."""
     drop_window: float = 0.05

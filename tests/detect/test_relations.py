@@ -77,6 +77,13 @@ def test_the_loss_response_to_learning_rate_drops_is_measured():
     assert abs(drop_response(lr, Curve(STEPS, 1.0 - 0.2 * PROGRESS))["lr.drop_response"]) < 0.005
 
 
+def test_losses_on_scales_a_thousand_times_apart_get_no_gap():
+    train = Curve(STEPS, 0.5 * np.exp(-2 * PROGRESS))  # a loss on scaled targets
+    val = Curve(STEPS[::10], 9e5 * np.exp(-0.2 * PROGRESS[::10]))  # the same model's loss in original units
+    assert gap_facts(train, val) == {}
+    assert gap_facts(train, Curve(STEPS[::10], 200 * 0.5 * np.exp(-PROGRESS[::10])))["gap.first"] > 100
+
+
 def test_gap_abstains_for_losses_that_are_not_positive():
     assert gap_facts(Curve(STEPS, -np.exp(-PROGRESS)), Curve(STEPS, np.exp(-PROGRESS))) == {}
 
