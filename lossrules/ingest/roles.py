@@ -163,12 +163,28 @@ def bind(
             taken = {b.tag for b in out} | set(overrides.values())
             curves = {t for t in parsed if counts[t] > 1 and t not in taken}
             chosen = _choose(table.fallback[role], curves, parsed, counts, table.short_series)
+        derived = _derived_instead(role, chosen, table, free, parsed, counts, default_per)
+        if derived:
+            out.extend(derived)
+            continue
         for tag in chosen:
             free.discard(tag)
             out.append(_binding(role, tag, parsed, default_per))
-        if not chosen and role in table.derived:
-            out.extend(_derive(role, table.derived[role], free, parsed, counts, default_per))
     return tuple(out)
+
+
+def _derived_instead(role: str, chosen: list[str], table: RoleTable, free: set, parsed: Mapping, counts: Mapping, default_per: str) -> list[MetricBinding]:
+    """The derived binding of a role that found no tag, or found only a short series (fewer than
+    ``short_series`` points) where its components are logged longer; [] to keep the choice.
+    Takes the components it binds out of ``free``."""
+    if role not in table.derived or (chosen and counts[chosen[0]] >= table.short_series):
+        return []
+    trial = free - set(chosen)
+    derived = _derive(role, table.derived[role], trial, parsed, counts, default_per)
+    if not derived or (chosen and min(counts[t] for t in derived[0].components or (derived[0].tag,)) <= counts[chosen[0]]):
+        return []
+    free.intersection_update(trial | set(chosen))
+    return derived
 
 
 def _binding(role: str, tag: str, parsed: Mapping, default_per: str, components: tuple = ()) -> MetricBinding:

@@ -165,6 +165,14 @@ def test_loss_components_named_after_the_loss_are_summed_too():
     assert got["val_loss"].components == ("val_loss_Ph", "val_loss_W")
 
 
+def test_a_short_loss_gives_way_to_its_longer_components():
+    counts = {"train_loss": 4, "train_loss_0": 11, "valid_loss": 11}  # pytorch_tabular: a summary beside the head's loss
+    got = {b.role: b for b in bind(counts, TABLE)}
+    assert got["train_loss"].tag == "train_loss_0" and got["val_loss"].tag == "valid_loss"
+    got = {b.role: b for b in bind({"train_loss": 9, "train_loss_0": 11}, TABLE)}
+    assert got["train_loss"].tag == "train_loss"  # long enough: the named total stays
+
+
 def test_default_granularity_comes_from_the_reader_when_the_name_is_silent():
     assert roles_of(["loss"], default_per="epoch")["train_loss"] == [("loss", "epoch")]
 
