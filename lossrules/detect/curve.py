@@ -79,7 +79,7 @@ class Curve:
             if not self.log:  # on the linear scale a line through a fast decay to zero dips below every point
                 out[:edge] = np.clip(out[:edge], self.y[:width].min(), self.y[:width].max())
                 out[-edge:] = np.clip(out[-edge:], self.y[-width:].min(), self.y[-width:].max())
-            else:  # a line through a steep first drop is better than every point after it
+            else:  # a line through a steep first drop dips below every point of its window
                 best = self.goodness(self.y[:width]).min()
                 out[:edge] = self.goodness(np.maximum(self.goodness(out[:edge]), best))
         return out

@@ -1,8 +1,9 @@
 """Training against validation loss: the gap, its trend, and where validation stops improving.
 
-Computed only when both losses are positive and measure the same thing (see ``split_words`` in
-rules/roles.yaml, and not on scales ``comparable_ratio`` times apart at every evaluation): the gap is log(val) - log(train), the training loss smoothed and read at each
-validation step, reported as a relative excess (0.3 = validation 30% above training).
+Computed only when both losses are positive and measure the same thing (``split_words`` in
+rules/roles.yaml), on comparable scales (not ``comparable_ratio`` times apart at every
+evaluation: scaled against original units): the gap is log(val) - log(train), the training loss
+read at each validation step, reported as a relative excess (0.3 = validation 30% above training).
 """
 from __future__ import annotations
 

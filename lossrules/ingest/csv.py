@@ -147,11 +147,16 @@ def claim(folder: Folder) -> list[Claim]:
         if names is None:
             continue
         # Free-text logs (.txt, .log) are common; a log table there needs a real delimiter.
-        if looks_like_log(names, single_column_ok=table) or (table and len(names) > 1 and "loss" in stem.lower() and looks_like_log([*names, stem])):
+        if looks_like_log(names, single_column_ok=table) or (table and _named_for_losses(stem, names)):
             claims.append(Claim(rel, FORMAT, (rel,), extras))
         elif table:
             folder.tree.notes.append(f"{rel}: line 1 is '{_shorten(','.join(names))}', not a header naming a loss, accuracy, epoch or step column")
     return claims
+
+
+def _named_for_losses(stem: str, names: Sequence[str]) -> bool:
+    """A file named for its losses (``losses.csv``) whose header is names, not numbers."""
+    return "loss" in stem.lower() and len(names) > 1 and looks_like_log([*names, stem])
 
 
 def _shorten(text: str, width: int = 40) -> str:

@@ -179,11 +179,15 @@ def _derived_instead(role: str, chosen: list[str], table: RoleTable, free: set, 
     Takes the components it binds out of ``free``."""
     if role not in table.derived or (chosen and counts[chosen[0]] >= table.short_series):
         return []
-    trial = free - set(chosen)
-    derived = _derive(role, table.derived[role], trial, parsed, counts, default_per)
-    if not derived or (chosen and min(counts[t] for t in derived[0].components or (derived[0].tag,)) <= counts[chosen[0]]):
+    candidates = free - set(chosen)
+    unbound = set(candidates)
+    derived = _derive(role, table.derived[role], unbound, parsed, counts, default_per)
+    if not derived:
         return []
-    free.intersection_update(trial | set(chosen))
+    length = min(counts[t] for t in derived[0].components or (derived[0].tag,))
+    if chosen and length <= counts[chosen[0]]:
+        return []
+    free -= candidates - unbound
     return derived
 
 

@@ -40,18 +40,18 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("Train/GradNorm", "grad_norm"),
         ("train/loss_iter", "train_loss"),
         ("iter_loss", "train_loss"),
-        ("train_loss_batch", "train_loss"),
+        ("train_loss_batch", "train_loss"),  # a Lightning module logging per batch under its own suffix
         ("TrainLoss", "train_loss"),  # camelCase column names of a custom loop's CSV
         ("valLoss", "val_loss"),
-        ("ValAcc", "val_acc"),  # a Lightning module logging per batch under its own suffix
+        ("ValAcc", "val_acc"),
         ("iter_grad_norm", "grad_norm"),
         ("loss_train", "train_loss"),
         ("loss_val", "val_loss"),
         ("eval_total_loss", "val_loss"),  # a multi-task model's total beside its components
         ("mean_loss", "train_loss"),
-        ("loss_total", "train_loss"),
+        ("loss_total", "train_loss"),  # a semi-supervised loop's loss_total beside loss_sup, loss_unsup
         ("train_objective", "train_loss"),  # a loss named for the objective it optimises
-        ("val_objective", "val_loss"),  # a semi-supervised loop's loss_total beside loss_sup, loss_unsup
+        ("val_objective", "val_loss"),
         ("train_cross_entropy_epoch", "train_loss"),  # a loss named after its function
         ("val_cross_entropy", "val_loss"),
         ("valid_mean_squared_error", "val_loss"),
