@@ -75,12 +75,24 @@ def audit(
             yield diagnosis
 
 
+def _ignore_interrupts() -> None:
+    """Leave Ctrl-C to the parent: a terminal sends it to every worker too, which would die mid-queue."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _pool(items, options: Options, jobs: int, curves: bool) -> Iterator[list[Diagnosis]]:
-    """A process pool with a bounded number of runs in flight."""
+    """A process pool with a bounded number of runs in flight.
+
+    On an interrupt the runs not started are cancelled and the pool is shut down before the
+    interrupt goes on: the few runs in progress finish (each takes a fraction of a second), and no
+    worker or pool thread is left to fail noisily at interpreter exit.
+    """
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     pending = iter(items)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_ignore_interrupts) as pool:
         running = set()
         try:
             while True:
@@ -95,9 +107,7 @@ def _pool(items, options: Options, jobs: int, curves: bool) -> Iterator[list[Dia
                 for future in done:
                     yield future.result()
         except BaseException:
-            for future in running:
-                future.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
             raise
 
 

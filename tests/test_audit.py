@@ -65,6 +65,7 @@ def test_a_missing_remote_path_is_an_input_error():
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_stops_cleanly_and_reports_what_was_done(tmp_path, jobs):
+    import os
     import shutil
     import signal
     import subprocess
@@ -80,12 +81,12 @@ def test_ctrl_c_stops_cleanly_and_reports_what_was_done(tmp_path, jobs):
     try:
         proc = subprocess.Popen(
             [sys.executable, "-m", "lossrules", "audit", str(tmp_path), "-j", jobs, "--format", "json"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )
     finally:
         signal.signal(signal.SIGINT, previous)
     time.sleep(6.0)
-    proc.send_signal(signal.SIGINT)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: to the workers too
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "Traceback" not in err
