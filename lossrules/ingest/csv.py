@@ -113,18 +113,24 @@ def read_header(tree, rel: str) -> list[str] | None:
     return split_header(head, "utf-8-sig")[1]
 
 
-def looks_like_log(names: Sequence[str], single_column_ok: bool = True) -> bool:
+def looks_like_log(names: Sequence[str], table: bool = True) -> bool:
     """True when column names read as a training log's header (not a data row, not free text).
 
     An unnamed column (a saved pandas index) is allowed; one name must be a training-log word
     (``epoch``, ``step``, ``*loss``, ``acc``, ``lr``, ``mAP``...), matched per word of the name.
+    A name that starts with a number or holds ``=`` marks a data row or a line of free text,
+    except after a real first name in a ``table`` (a .csv or .tsv file, where a run's settings
+    appended to the header, ``0.01_256_3_normFalse``, are a stray label, not a column).
     """
     named = [n for n in names if n]
-    if not named or any(len(n) > 100 or _NOT_A_NAME.search(n) for n in named):
+    if not named or any(len(n) > 100 for n in named):
         return False
-    if len(names) == 1 and (not single_column_ok or " " in names[0]):
+    stray = [n for n in named if _NOT_A_NAME.search(n)]
+    if stray and (not table or stray[0] == named[0]):
         return False
-    words = (w for n in named for w in re.split(r"[^a-z0-9]+", n.lower()))
+    if len(names) == 1 and (not table or " " in names[0]):
+        return False
+    words = (w for n in named if n not in stray for w in re.split(r"[^a-z0-9]+", n.lower()))
     return any(_LOG_WORD.fullmatch(w) for w in words)
 
 
@@ -147,7 +153,7 @@ def claim(folder: Folder) -> list[Claim]:
         if names is None:
             continue
         # Free-text logs (.txt, .log) are common; a log table there needs a real delimiter.
-        if looks_like_log(names, single_column_ok=table) or (table and _named_for_losses(stem, names)):
+        if looks_like_log(names, table=table) or (table and _named_for_losses(stem, names)):
             claims.append(Claim(rel, FORMAT, (rel,), extras))
         elif table:
             folder.tree.notes.append(f"{rel}: line 1 is '{_shorten(','.join(names))}', not a header naming a loss, accuracy, epoch or step column")
@@ -157,6 +163,13 @@ def claim(folder: Folder) -> list[Claim]:
 def _named_for_losses(stem: str, names: Sequence[str]) -> bool:
     """A file named for its losses (``losses.csv``) whose header is names, not numbers."""
     return "loss" in stem.lower() and len(names) > 1 and looks_like_log([*names, stem])
+
+
+def _losses_prefix(rel: str, names: Sequence[str]) -> str:
+    """``losses/`` for the columns of ``losses.csv`` when they name only the split (``train``,
+    ``valid``): the file's name says what they measure, and ``losses/train`` binds as a loss."""
+    stem = posixpath.splitext(posixpath.basename(rel))[0]
+    return f"{stem}/" if _named_for_losses(stem, names) and not looks_like_log(names) else ""
 
 
 def _shorten(text: str, width: int = 40) -> str:
@@ -228,7 +241,7 @@ def _repeated_headers(cells: pd.DataFrame, names: list[str]) -> np.ndarray:
 def _numeric_columns(cells: pd.DataFrame, names: list[str], rows: np.ndarray, rel: str) -> tuple[dict[str, Column], list[str]]:
     """Each named numeric column over the data rows, and notes on the columns ignored."""
     columns: dict[str, Column] = {}
-    unnamed, repeated, text = [], [], []
+    unnamed, repeated, text, empty = [], [], [], []
     for j, name in enumerate(names):
         if not name:
             unnamed.append(str(j + 1))
@@ -238,10 +251,12 @@ def _numeric_columns(cells: pd.DataFrame, names: list[str], rows: np.ndarray, re
             parsed = _numbers(cells[j][rows])
             if parsed is None:
                 text.append(name)
+            elif not parsed[1].any():
+                empty.append(name)
             else:
                 columns[name] = parsed
     notes = []
-    for what, items in (("non-numeric", text), ("repeated", repeated)):
+    for what, items in (("non-numeric", text), ("repeated", repeated), ("empty", empty)):
         if items:
             notes.append(f"{rel}: {what} column(s) ignored: {', '.join(repr(n) for n in items)}")
     if unnamed:
@@ -321,7 +336,8 @@ def read(claim: Claim, tree) -> list[RawRun]:
     axis, counter, per, why = _axis(columns)
     pieces, reason = _pieces(table, axis, counter, strict=per != "epoch")
     source = KERAS_FORMAT if is_keras(table.names) else FORMAT
-    series = {tag: column for tag, column in columns.items() if tag != axis}
+    prefix = _losses_prefix(rel, table.names)
+    series = {prefix + tag: column for tag, column in columns.items() if tag != axis}
     if not series:
         raise InputError(f"{rel}: no numeric column besides {axis}")
     runs = []

@@ -281,7 +281,16 @@ def test_a_table_named_for_its_losses_is_claimed_whatever_its_columns(tmp_path):
     write(tmp_path / "losses.csv", ",train,valid\n0,0.35,0.99\n1,0.30,1.08\n")  # pandas' to_csv of two loss lists
     write(tmp_path / "metrics.csv", "id,name,price\n1,apple,0.5\n")
     (run,) = lossrules.load(tmp_path)
-    assert run.name == "losses.csv" and set(run.tags) == {"train", "valid"}
+    assert run.name == "losses.csv" and set(run.tags) == {"losses/train", "losses/valid"}
+    assert run.roles["train_loss"] == "losses/train" and run.roles["val_loss"] == "losses/valid"
+
+
+def test_a_run_label_appended_to_a_table_header_is_a_stray_name_not_a_data_row(tmp_path):
+    write(tmp_path / "record.csv", "Epoch,Train Loss,Val Loss,0.01_256_3_normFalse\n1,0.66,0.22\n2,0.46,0.23\n")
+    write(tmp_path / "notes.txt", "run 1,lr=0.01,epoch 3\n")  # free text stays free text
+    (run,) = lossrules.load(tmp_path)
+    assert run.roles["train_loss"] == "Train Loss" and "0.01_256_3_normFalse" not in run.tags
+    assert any("empty column(s) ignored: '0.01_256_3_normFalse'" in note for note in run.notes)
 
 
 def test_a_table_passed_over_is_named_in_the_error_with_the_reason(tmp_path):
