@@ -29,6 +29,7 @@ def facts(run: Run, settings: DetectorSettings | None = None) -> dict[str, Any]:
 
 def _facts(run: Run, settings: DetectorSettings) -> dict[str, Any]:
     from .chance import chance_facts
+    from .epochs import epoch_facts
     from .gap import gap_facts
     from .gradients import gradient_facts
     from .runinfo import run_facts
@@ -49,6 +50,9 @@ def _facts(run: Run, settings: DetectorSettings) -> dict[str, Any]:
         if "train_loss" in curves:
             out.update(drop_response(curves["lr"], curves["train_loss"]))
     epoch = _curve(run, "epoch", settings)
+    train = run.binding("train_loss")
+    if "train_loss" in curves and train is not None:
+        out.update(epoch_facts(curves["train_loss"], train.per, epoch))
     out.update(run_facts(run, curves, epoch))
     return out
 

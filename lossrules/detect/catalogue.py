@@ -29,9 +29,9 @@ class Fact:
 
 def catalogue() -> list[Fact]:
     """Every fact, in documentation order."""
-    from . import chance, gap, gradients, runinfo, schedule, series
+    from . import chance, epochs, gap, gradients, runinfo, schedule, series
 
-    return [*series.FACTS, *chance.FACTS, *gap.FACTS, *gradients.FACTS, *schedule.FACTS, *runinfo.FACTS]
+    return [*series.FACTS, *epochs.FACTS, *chance.FACTS, *gap.FACTS, *gradients.FACTS, *schedule.FACTS, *runinfo.FACTS]
 
 
 def fact_names() -> set[str]:

@@ -61,6 +61,8 @@ class DetectorSettings:
     """...at least 3 of them..."""
     epoch_coverage: float = 0.9
     """...reaching 90% of the training steps count one epoch each."""
+    epoch_min_points: int = 10
+    """Epoch-boundary facts (train_loss.epoch_start_drop) need this many training-loss points in each of two consecutive epochs; the first and last edge_fraction of an epoch are compared."""
     chance_tolerance: float = 0.02
     """An initial loss within 2% of ln(C) for a whole C makes C the inferred class count."""
     chance_accuracy_tolerance: float = 0.05

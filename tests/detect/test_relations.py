@@ -168,6 +168,36 @@ def test_run_facts_count_epochs_and_steps_per_epoch():
     assert got["run.has_val_loss"] is False
 
 
+EPOCH_OF_STEP = (STEPS // 300).astype(float)  # 10 epochs of 30 logged steps
+
+
+def test_a_loss_falling_only_when_each_epoch_begins_is_a_staircase():
+    loss = 2.0 * 0.8 ** EPOCH_OF_STEP  # level within an epoch, 20% lower at each boundary
+    got = facts(make_run({"train_loss": (STEPS, loss), "epoch": (STEPS, EPOCH_OF_STEP)}))
+    assert got["train_loss.epoch_start_drop"] == pytest.approx(0.2)
+    assert got["train_loss.within_epoch_drop"] == pytest.approx(0.0, abs=1e-12)
+    assert got["train_loss.epoch_boundaries"] == 9
+
+
+def test_a_loss_falling_steadily_drops_as_much_within_epochs_as_across_them():
+    got = facts(make_run({"train_loss": (STEPS, np.exp(-3 * PROGRESS)), "epoch": (STEPS, EPOCH_OF_STEP)}))
+    assert got["train_loss.within_epoch_drop"] > 3 * got["train_loss.epoch_start_drop"] > 0
+
+
+def test_fractional_epochs_count_the_step_that_ends_an_epoch_in_that_epoch():
+    progress = (STEPS + 10) / 300.0  # the HF Trainer's epoch: 1.0 at the last step of the first epoch
+    loss = 2.0 * 0.8 ** np.floor(STEPS / 300)
+    got = facts(make_run({"train_loss": (STEPS, loss), "epoch": (STEPS, progress)}))
+    assert got["train_loss.epoch_start_drop"] == pytest.approx(0.2) and got["train_loss.within_epoch_drop"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_epoch_boundary_facts_abstain_without_an_epoch_counter_or_enough_points_per_epoch():
+    loss = 2.0 * 0.8 ** EPOCH_OF_STEP
+    assert "train_loss.epoch_start_drop" not in facts(make_run({"train_loss": (STEPS, loss)}))
+    sparse = STEPS[::4]  # 7-8 points per epoch, fewer than epoch_min_points
+    assert "train_loss.epoch_start_drop" not in facts(make_run({"train_loss": (sparse, loss[::4]), "epoch": (sparse, EPOCH_OF_STEP[::4])}))
+
+
 def test_every_fact_emitted_is_in_the_catalogue_and_vice_versa():
     series = {
         "train_loss": (STEPS, np.exp(-PROGRESS) * (1 + 0.05 * np.sin(STEPS))),
