@@ -49,6 +49,8 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("loss_val", "val_loss"),
         ("eval_total_loss", "val_loss"),  # a multi-task model's total beside its components
         ("mean_loss", "train_loss"),
+        ("fit/loss", "train_loss"),  # logged under Lightning's stage name, beside fit/pred_loss and friends
+        ("validate/loss", "val_loss"),
         ("loss_total", "train_loss"),  # a semi-supervised loop's loss_total beside loss_sup, loss_unsup
         ("train_objective", "train_loss"),  # a loss named for the objective it optimises
         ("val_objective", "val_loss"),
