@@ -43,7 +43,7 @@ def run_facts(run: Run, curves: Mapping[str, Curve], epoch: Curve | None) -> dic
         return out
     out["run.train_per"] = binding.per
     out["run.steps"] = int(train.steps[-1])
-    epochs, source = _epochs_of(train, binding.per, epoch, curves.get("val_loss"))
+    epochs, source = _epochs_of(train, binding.per, epoch, curves.get("val_loss"), _epoch_rows(run))
     if epochs:
         out["run.epochs"], out["run.epochs_source"] = epochs, source
         if source != "rows":
@@ -51,10 +51,23 @@ def run_facts(run: Run, curves: Mapping[str, Curve], epoch: Curve | None) -> dic
     return out
 
 
-def _epochs_of(train: Curve, per: str, epoch: Curve | None, val: Curve | None) -> tuple[int | None, str]:
-    """Epochs and where the count came from (None when nothing says)."""
+def _epoch_rows(run: Run) -> int:
+    """Points of a training loss logged once per epoch (Lightning's ``_epoch`` twin), 0 if none."""
+    from ..ingest.roles import binding_series
+
+    binding = run.binding("train_loss", "epoch")
+    return len(binding_series(run, binding)[0]) if binding is not None and binding.per == "epoch" else 0
+
+
+def _epochs_of(train: Curve, per: str, epoch: Curve | None, val: Curve | None, epoch_rows: int) -> tuple[int | None, str]:
+    """Epochs and where the count came from (None when nothing says).
+
+    A counter can stop short of the run (TensorBoard drops a tag's later points when a test
+    logged afterwards writes it at an earlier step); a training loss logged once per epoch for
+    more epochs than the counter shows counts instead.
+    """
     if epoch is not None:
-        return _epochs(epoch), "counter"
+        return max(_epochs(epoch) or 0, epoch_rows) or None, "counter"
     settings = train.settings
     if per == "epoch" or (val is not None and len(train.steps) <= settings.epoch_rows_ratio * len(val.steps)):
         return len(train.steps), "rows"  # a point per epoch (training logged as often as validation)

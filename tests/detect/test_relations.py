@@ -198,6 +198,18 @@ def test_epoch_boundary_facts_abstain_without_an_epoch_counter_or_enough_points_
     assert "train_loss.epoch_start_drop" not in facts(make_run({"train_loss": (sparse, loss[::4]), "epoch": (sparse, EPOCH_OF_STEP[::4])}))
 
 
+def test_a_training_loss_logged_per_epoch_for_longer_than_the_epoch_counter_counts_the_epochs():
+    # TensorBoard drops the counter's later points when a test run logs it again at an earlier step
+    cut = STEPS < 2000
+    per_epoch = STEPS[29::30]  # the last step of each of the 10 epochs
+    run = make_run({
+        "train_loss_step": (STEPS, np.exp(-PROGRESS)),
+        "train_loss_epoch": (per_epoch, np.exp(-per_epoch / STEPS[-1])),
+        "epoch": (STEPS[cut], EPOCH_OF_STEP[cut]),
+    })
+    assert facts(run)["run.epochs"] == 10 and len(np.unique(EPOCH_OF_STEP[cut])) == 7
+
+
 def test_every_fact_emitted_is_in_the_catalogue_and_vice_versa():
     series = {
         "train_loss": (STEPS, np.exp(-PROGRESS) * (1 + 0.05 * np.sin(STEPS))),
