@@ -43,7 +43,7 @@ DELIMITERS = (",", "\t", ";")
 _PEEK_BYTES = 1 << 16
 _LOG_WORD = re.compile(
     r"(.*loss(es)?|.*acc|.*accuracy|lr\d*|learning|metrics?|map\d*|f1|auc|precision|recall|perplexity|ppl"
-    r"|bleu|rouge\w*|wer|cer|m?iou|dice|mae|mse|rmse|nll|kld?|elbo|reward|epochs?|steps?|iteration|iter)"
+    r"|bleu|rouge\w*|wer|cer|m?iou|dice|mae|mse|rmse|squared|nll|kld?|elbo|reward|epochs?|steps?|iteration|iter)"
 )
 _NOT_A_NAME = re.compile(r"(^|\s)[-+.]?\d|=")
 _KERAS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

@@ -270,7 +270,8 @@ def test_files_that_are_not_training_logs_are_not_claimed(tmp_path, name, text):
 
 @pytest.mark.parametrize(
     "header",
-    ["epoch,acc", "step\tmetric", "loss", "train/box_loss,metrics/mAP_0.5", "Iteration;Learning Rate", "trainLoss,valLoss"],
+    ["epoch,acc", "step\tmetric", "loss", "train/box_loss,metrics/mAP_0.5", "Iteration;Learning Rate", "trainLoss,valLoss",
+     "Percent Good,Mean Squared Error,"],
 )
 def test_training_log_headers_are_claimed(tmp_path, header):
     write(tmp_path / "log.csv", header + "\n")
