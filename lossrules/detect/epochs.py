@@ -49,14 +49,20 @@ def epoch_facts(train: Curve, per: str, epoch: Curve | None) -> dict:
     }
 
 
-def _epoch_numbers(steps: np.ndarray, epoch: Curve) -> np.ndarray:
-    """The epoch each step belongs to, from the last epoch value logged at or before it.
+def epoch_indices(counter: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The 0-based epoch each of ``values`` stands for, read with the convention of an epoch
+    counter that logged ``counter``.
 
-    Whole numbers count epochs from 0 (Lightning, Keras); fractions are the progress after the
-    step (the HF Trainer logs 1.0 at the last step of the first epoch), so 1.0 still belongs to 0.
+    Whole numbers from 0 count epochs (Lightning, Keras); anything else is the progress after a
+    step (the HF Trainer logs 1.0 at the last step of the first epoch, a 1-based counter logs 1
+    through the first epoch), so a value v belongs to epoch ceil(v) - 1.
     """
+    if np.all(counter == np.round(counter)) and counter.min() == 0:
+        return np.floor(values).astype(np.int64)
+    return (np.ceil(values - 1e-9) - 1).astype(np.int64)
+
+
+def _epoch_numbers(steps: np.ndarray, epoch: Curve) -> np.ndarray:
+    """The epoch each step belongs to, from the last epoch value logged at or before it."""
     at = np.clip(np.searchsorted(epoch.x, steps, side="right") - 1, 0, None)
-    value = epoch.raw[at]
-    if np.all(epoch.raw == np.round(epoch.raw)):
-        return np.floor(value).astype(np.int64)
-    return (np.ceil(value - 1e-9) - 1).astype(np.int64)
+    return epoch_indices(epoch.raw, epoch.raw[at])

@@ -1,7 +1,6 @@
 """Run-level facts: length in steps and epochs, what was logged, and canonical hyperparameters."""
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -9,6 +8,7 @@ import numpy as np
 from ..model import Run
 from .catalogue import Fact
 from .curve import Curve
+from .epochs import epoch_indices
 
 FACTS = [
     Fact("run.steps", "step", "last step of the training loss", "no training loss"),
@@ -80,11 +80,7 @@ def _epochs_of(train: Curve, per: str, epoch: Curve | None, val: Curve | None, e
 
 
 def _epochs(epoch: Curve) -> int | None:
-    """Epochs from a logged epoch counter: 0-based whole numbers, or fractional (HF) progress."""
-    values = epoch.raw
-    if not len(values):
+    """Epochs from a logged epoch counter (its conventions: :func:`.epochs.epoch_indices`)."""
+    if not len(epoch.raw):
         return None
-    top = float(values.max())
-    if np.all(values == np.round(values)) and values.min() == 0:
-        return int(top) + 1
-    return max(math.ceil(top - 1e-9), 1)
+    return max(int(epoch_indices(epoch.raw, epoch.raw).max()) + 1, 1)
