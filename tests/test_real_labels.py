@@ -39,7 +39,7 @@ WAVE_PREFIXES = "rstuvxyzqponmlki"  # a run's key starts with the letter of the 
 
 def test_every_real_run_names_the_repository_commit_and_path_it_was_copied_from():
     for key, label in labels("real-runs.yaml").items():
-        assert re.fullmatch(r"[rstuvxyzqponmlki]_[abcd]\d\d", key) and label["wave"] == WAVE_PREFIXES.index(key[0]) + 1, key
+        assert re.fullmatch(rf"[{WAVE_PREFIXES}]_[abcd]\d\d", key) and label["wave"] == WAVE_PREFIXES.index(key[0]) + 1, key
         assert "/" in label["repo"] and re.fullmatch(r"[0-9a-f]{40}", label["commit"]) and label["path"], key
 
 
