@@ -4,7 +4,9 @@ are present beside the project) so that benchmarks/accuracy.py scores every one.
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,7 +20,7 @@ VERDICTS = set(CAUSES) | {"healthy"}
 _SPEC = importlib.util.spec_from_file_location("accuracy", ROOT / "benchmarks" / "accuracy.py")
 accuracy = importlib.util.module_from_spec(_SPEC)
 _SPEC.loader.exec_module(accuracy)
-REAL = ROOT.parent / "shared" / "realruns"
+REAL = Path(os.environ.get("LOSSRULES_REAL_RUNS", ROOT.parent / "shared" / "realruns"))  # benchmarks/fetch_real_runs.py rebuilds it
 FILES = {"real-runs.yaml": REAL, "real-runs-second.yaml": REAL, "wild-labels.yaml": WILD}
 
 
