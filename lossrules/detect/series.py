@@ -57,9 +57,10 @@ FACTS = [
     Fact("giveback", "fraction", "share of the run's gains given back at the end: (last - min) / (first - min) of the smoothed curve in the loss's own units (robust where a loss nears zero and log-scale rises exaggerate)", "fewer than min_points points, or the curve never improved by giveback_min_gain", LOSS_ROLES),
     Fact("max_giveback", "fraction", "largest share of the gains so far given back at any point (> 1: the loss rose above where it started)", "fewer than min_points points, or the curve never improved by giveback_min_gain", LOSS_ROLES),
     Fact("rise_sigma", "standard errors", "final rise above the smoothed minimum in standard errors of the smoothed curve (noise-aware: > 4 is not noise)", "fewer than min_points points", LOSS_ROLES),
-    Fact("spike_count", "count", "points more than spike_z robust SDs above the smoothed curve", "fewer than min_points points", _LOSSY),
+    Fact("spike_count", "count", "points more than spike_z robust SDs above the smoothed curve, after the start-up transient (a series that starts high and settles: its points before the first at or below the median of the first tenth)", "fewer than min_points points", _LOSSY),
     Fact("spike_fraction", "fraction", "spike_count over points", "fewer than min_points points", _LOSSY),
-    Fact("spike_max_z", "z", "largest robust z-score above the smoothed curve", "fewer than min_points points, or residuals without spread", _LOSSY),
+    Fact("spike_max_z", "z", "largest robust z-score above the smoothed curve after the start-up transient", "fewer than min_points points, or residuals without spread", _LOSSY),
+    Fact("spike_max", "value", "the highest spike's value, on the series' own scale", "no spike", _LOSSY),
     Fact("spike_first_step", "step", "step of the first spike", "no spike", _LOSSY),
     Fact("spike_steps", "list of steps", f"steps of the spikes (first {_MAX_SPIKE_STEPS}), for plots", "no spike", _LOSSY),
 ]
@@ -266,17 +267,34 @@ def _giveback(curve: Curve) -> dict:
 
 
 def spikes(curve: Curve) -> dict:
-    """Points far above the smoothed curve, by robust z-score of the residuals."""
+    """Points far above the smoothed curve, by robust z-score of the residuals, once the start-up
+    transient is over: the first steps of a run sit far above a curve that falls fast from them
+    (a gradient norm of 3 settling at 0.1 within 20 steps), which is how training starts, not a spike."""
     settings = curve.settings
     if curve.n < settings.min_points:
         return {}
     z = (curve.residual - np.median(curve.residual)) / curve.residual_scale
+    z[: _transient_end(curve)] = -np.inf
     hits = np.flatnonzero(z > settings.spike_z)
     out = {"spike_count": len(hits), "spike_fraction": float(len(hits) / curve.n), "spike_max_z": float(z.max())}
     if len(hits):
         out["spike_first_step"] = int(curve.x[hits[0]])
+        out["spike_max"] = float(curve.raw[hits].max())
         out["spike_steps"] = [int(s) for s in curve.x[hits[:_MAX_SPIKE_STEPS]]]
     return out
+
+
+def _transient_end(curve: Curve) -> int:
+    """How many points the start-up transient spans: from the first point to the first at or below
+    the median of the run's first tenth, when the series starts high and settles without climbing
+    far above where it started (a norm that climbs from 2,000 to 7,800 before settling is an
+    explosion, not a start). 0 when there is none."""
+    raw = curve.raw
+    head = raw[: max(len(raw) // 10, 1)]
+    end = int(np.argmax(raw <= np.median(head)))
+    if end and raw[0] > 0 and raw[:end].max() <= curve.settings.transient_max_rise * raw[0]:
+        return end
+    return 0
 
 
 GROUPS = {

@@ -35,6 +35,8 @@ class DetectorSettings:
     """p-value below which a trend counts as real where a detector must decide (gap.onset_step)."""
     spike_z: float = 6.0
     """Robust z-score (median/MAD of residuals around the smoothed curve) above which a point is a spike."""
+    transient_max_rise: float = 1.5
+    """A start that settles is a transient, not spikes, while it never climbs above this multiple of the first value."""
     plateau_tolerance: float = 0.02
     """Progress smaller than this (relative, 2%) over a stretch does not end a plateau..."""
     plateau_noise_factor: float = 3.0

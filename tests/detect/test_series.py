@@ -46,6 +46,34 @@ def test_three_planted_spikes_are_found_at_their_steps():
     assert found["spike_first_step"] == int(STEPS[40]) and found["spike_max_z"] > 20
 
 
+LONG = np.arange(1, 3001)  # a fine-tune's steps: the start spans a sliver of the smoother's window
+
+
+def _norm_with_start(start: list[float]) -> np.ndarray:
+    """A gradient norm scattered around 0.1 over LONG whose first points are ``start``."""
+    rng = np.random.default_rng(3)
+    values = 0.1 * np.exp(0.2 * rng.standard_normal(len(LONG)))
+    values[: len(start)] = start
+    return values
+
+
+def test_a_start_that_settles_is_not_spikes_but_a_start_that_climbs_is():
+    settling = _norm_with_start([3.0, 2.9, 2.2, 1.4, 0.9, 0.5, 0.3])  # a fine-tune's norm at steps 1-7
+    assert spikes(Curve(LONG, settling))["spike_count"] == 0
+    every_point = DetectorSettings().with_overrides({"transient_max_rise": 0})
+    assert spikes(Curve(LONG, settling, every_point))["spike_count"] >= 3
+    climbing = _norm_with_start([2000.0, 5300.0, 7800.0, 1000.0, 1.0])  # blows up from where it started
+    found = spikes(Curve(LONG, climbing))
+    assert found["spike_first_step"] == 1 and found["spike_max"] == 7800.0
+
+
+def test_the_highest_spike_after_a_start_that_settles_is_reported_with_its_value():
+    values = _norm_with_start([3.0, 2.0, 1.0, 0.5])
+    values[1200] = 0.9
+    found = spikes(Curve(LONG, values))
+    assert found["spike_steps"] == [1201] and found["spike_max"] == pytest.approx(0.9)
+
+
 def test_a_noisy_constant_has_no_significant_trend_and_one_long_plateau():
     rng = np.random.default_rng(1)
     values = 2.0 * np.exp(0.05 * rng.standard_normal(len(STEPS)))
@@ -148,7 +176,7 @@ def test_relative_features_do_not_change_when_the_loss_is_scaled(values, factor)
     steps = np.arange(len(values)) * 5
     base = series_facts("train_loss", Curve(steps, values))
     scaled = series_facts("train_loss", Curve(steps, values * factor))
-    scale_dependent = {"first", "last", "min", "max"}
+    scale_dependent = {"first", "last", "min", "max", "spike_max"}
     for name, value in base.items():
         if name.split(".", 1)[1] in scale_dependent:
             assert scaled[name] == pytest.approx(value * factor, rel=1e-9)
