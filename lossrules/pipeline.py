@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from .model import Diagnosis, Run
 
-CURVE_ROLES = ("train_loss", "val_loss", "train_acc", "val_acc", "lr", "grad_norm")
+PLOTTED_ROLES = ("train_loss", "val_loss", "train_acc", "val_acc", "reward", "lr", "grad_norm")
 _CURVE_COLUMNS = 500
 
 
@@ -33,7 +33,7 @@ def role_curves(run: Run) -> dict[str, tuple[list, list]]:
     from .report.svg import envelope
 
     out = {}
-    for role in CURVE_ROLES:
+    for role in PLOTTED_ROLES:
         binding = run.binding(role)
         if binding is not None:
             steps, values = binding_series(run, binding)

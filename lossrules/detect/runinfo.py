@@ -18,6 +18,7 @@ FACTS = [
     Fact("run.has_train_loss", "bool", "a training loss was found"),
     Fact("run.has_val_loss", "bool", "a validation loss was found"),
     Fact("run.has_accuracy", "bool", "a training or validation accuracy was found"),
+    Fact("run.has_reward", "bool", "a reinforcement-learning reward or return was found (the loss is then a policy objective)"),
     Fact("run.has_lr", "bool", "a learning rate was found"),
     Fact("run.has_grad_norm", "bool", "a gradient norm was found"),
     Fact("run.train_per", "text", "whether the training loss is logged per step, per epoch, or unknown", "no training loss"),
@@ -33,6 +34,7 @@ def run_facts(run: Run, curves: Mapping[str, Curve], epoch: Curve | None) -> dic
         "run.has_train_loss": "train_loss" in curves,
         "run.has_val_loss": "val_loss" in curves,
         "run.has_accuracy": "train_acc" in curves or "val_acc" in curves,
+        "run.has_reward": "reward" in curves,
         "run.has_lr": "lr" in curves,
         "run.has_grad_norm": "grad_norm" in curves,
     }

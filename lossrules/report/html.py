@@ -132,6 +132,8 @@ def _charts(d: Diagnosis) -> str:
     accs = [Series(label, np.asarray(d.curves[r][0]), np.asarray(d.curves[r][1], float)) for r, label in (("train_acc", "training accuracy"), ("val_acc", "validation accuracy")) if r in d.curves]
     if accs:
         charts.append(chart(accs, width=420, height=200, log_y=False, title="accuracy"))
+    if "reward" in d.curves:
+        charts.append(chart([Series("reward", np.asarray(d.curves["reward"][0]), np.asarray(d.curves["reward"][1], float))], width=420, height=200, log_y=False, title="reward"))
     for role, label in (("grad_norm", "gradient norm"), ("lr", "learning rate")):
         if role in d.curves:
             marks = [Marker(s, "", "#d62728") for s in (d.facts.get("grad_norm.spike_steps") or [])[:20]] if role == "grad_norm" else []

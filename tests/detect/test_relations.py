@@ -216,6 +216,7 @@ def test_every_fact_emitted_is_in_the_catalogue_and_vice_versa():
         "val_loss": (STEPS[::10], 1.2 * np.exp(-STEPS[::10] / STEPS[-1])),
         "train_acc": (STEPS, 0.1 + 0.8 * PROGRESS),
         "val_acc": (STEPS[::10], 0.1 + 0.7 * STEPS[::10] / STEPS[-1]),
+        "reward": (STEPS, -1.0 + 2.0 * PROGRESS),
         "grad_norm": (STEPS, np.exp(-PROGRESS)),
         "lr": (STEPS, np.where(PROGRESS < 0.5, 1e-3, 1e-6)),
         "epoch": (STEPS, (STEPS // 300).astype(float)),
@@ -226,7 +227,7 @@ def test_every_fact_emitted_is_in_the_catalogue_and_vice_versa():
     known = fact_names()
     emitted = {k for k in got if not k.startswith("hparams.")}
     assert emitted <= known, emitted - known
-    missing = known - emitted - {"train_loss.first_nonfinite_step", "val_loss.first_nonfinite_step", "train_acc.first_nonfinite_step", "val_acc.first_nonfinite_step", "grad_norm.first_nonfinite_step", "hparams.<name>", "val_acc.spike_count", "gap.onset_step", "train_acc.tail_share", "val_acc.tail_share"}
+    missing = known - emitted - {"train_loss.first_nonfinite_step", "val_loss.first_nonfinite_step", "train_acc.first_nonfinite_step", "val_acc.first_nonfinite_step", "grad_norm.first_nonfinite_step", "hparams.<name>", "val_acc.spike_count", "gap.onset_step", "train_acc.tail_share", "val_acc.tail_share", "reward.first_nonfinite_step", "reward.tail_share"}
     assert {m for m in missing if "spike" not in m} == set()
 
 

@@ -85,10 +85,22 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("grad_2.0_norm_total", "grad_norm"),
         ("gradients/global_norm", "grad_norm"),
         ("train/grad_norm", "grad_norm"),
+        ("reward", "reward"),  # TRL's GRPOTrainer
+        ("train/reward", "reward"),
+        ("rollout/ep_rew_mean", "reward"),  # Stable-Baselines3
+        ("objective/rlhf_reward", "reward"),  # TRL's PPOTrainer
+        ("avg_reward", "reward"),
+        ("average/Average Return: ", "reward"),  # a hand-written PPO loop's add_scalar
+        ("episode/Reward", "reward"),
     ],
 )
 def test_each_common_spelling_gets_its_role(tag, role):
     assert roles_of([tag]).get(role, [[None]])[0][0] == tag
+
+
+@pytest.mark.parametrize("tag", ["rewards/chosen", "rewards/margins", "rewards/accuracies", "logps/rejected"])
+def test_dpo_implicit_rewards_are_not_a_return(tag):
+    assert "reward" not in roles_of([tag, "loss"])
 
 
 @pytest.mark.parametrize("tag", ["test_loss", "test/loss", "Loss/test", "test_acc"])

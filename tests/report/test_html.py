@@ -19,3 +19,11 @@ def test_a_plateau_is_drawn_as_a_span_where_the_plateau_cause_was_found():
 
 def test_no_plateau_is_drawn_where_no_plateau_was_found():
     assert all(m.label != "plateau" for m in markers("corpus/c005"))
+
+
+def test_a_reinforcement_learning_run_gets_a_reward_chart_and_a_supervised_one_none():
+    from lossrules.report.html import _charts
+
+    (grpo,) = lossrules.diagnose(ROOT / "fixtures" / "rulecases" / "no_learning_signal_reward_flat", curves=True)
+    (supervised,) = lossrules.diagnose(ROOT / "fixtures" / "corpus" / "c005", curves=True)
+    assert ">reward<" in _charts(grpo) and ">reward<" not in _charts(supervised)

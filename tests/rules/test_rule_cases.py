@@ -1,4 +1,5 @@
-"""Every shipped rule fires on a real run where it must, and stays quiet on one where it must not.
+"""Every shipped rule fires on a real run where it must, and stays quiet on one where it must not;
+where a case names what a rule ``explains``, its finding suppresses that cause's there.
 
 The cases are data, in cases.yaml: adding a rule means adding one entry there. ``pytest -k RULE_ID``
 runs one rule's cases.
@@ -44,6 +45,8 @@ def test_every_shipped_rule_has_a_firing_and_a_quiet_case():
     assert not missing, f"rules without fire/quiet cases in {CASES_FILE.name}: {missing}"
     unknown = set(CASES) - {r.id for r in RULESET.rules}
     assert not unknown, f"cases for rules that do not exist: {unknown}"
+    undeclared = [(rule, cause) for rule, case in CASES.items() for cause in case.get("explains", {}) if cause not in RULESET.get(rule).explains]
+    assert not undeclared, f"explains cases for relations the rules do not declare: {undeclared}"
 
 
 def _specs(kind: str):
@@ -63,3 +66,15 @@ def test_rule_fires_where_it_must(rule_id, spec):
 def test_rule_stays_quiet_where_it_must(rule_id, spec):
     d = diagnosis(spec)
     assert not fired(rule_id, d), f"{rule_id} fired on {spec}"
+
+
+@pytest.mark.parametrize(
+    "rule_id, cause, spec",
+    [pytest.param(rule, cause, spec, id=f"{rule}-explains-{cause}") for rule, case in CASES.items() for cause, spec in case.get("explains", {}).items()],
+)
+def test_rule_explains_the_cause_it_declares(rule_id, cause, spec):
+    d = diagnosis(spec)
+    assert fired(rule_id, d), f"{rule_id} did not fire on {spec}"
+    explained = [f.rule for f in d.suppressed if f.cause == cause and f.suppressed_by == rule_id]
+    assert explained, f"no {cause} finding on {spec} is explained by {rule_id}: suppressed {[(f.rule, f.suppressed_by) for f in d.suppressed]}"
+
