@@ -26,6 +26,8 @@ FACTS = [
     Fact("last", "value", "last finite value", "no finite value", CURVE_ROLES),
     Fact("min", "value", "smallest finite value", "no finite value", CURVE_ROLES),
     Fact("max", "value", "largest finite value", "no finite value", CURVE_ROLES),
+    Fact("smoothed_first", "value", "the smoothed curve at the first point: where the run started, without one point's noise", "fewer than min_points points", CURVE_ROLES),
+    Fact("smoothed_last", "value", "the smoothed curve at the last point: where the run ended, without one point's noise", "fewer than min_points points", CURVE_ROLES),
     Fact("argmin_step", "step", "step where the smoothed curve is lowest", "fewer than min_points finite points", _LOSSY),
     Fact("argmin_fraction", "run fraction", "where the smoothed minimum falls, 0 = start, 1 = end", "fewer than min_points finite points", _LOSSY),
     Fact("last_to_min", "ratio", "smoothed last value over smoothed minimum (1 = ends at its best)", "fewer than min_points points, or values not all positive", _LOSSY),
@@ -98,6 +100,8 @@ def level(curve: Curve) -> dict:
     best = curve.best_index()
     kind = "argmax" if curve.higher_is_better else "argmin"
     out = {f"{kind}_step": int(curve.x[best]), f"{kind}_fraction": float(curve.progress[best])}
+    ends = np.exp(curve.smooth[[0, -1]]) - curve.offset if curve.log else curve.smooth[[0, -1]]
+    out.update(smoothed_first=float(ends[0]), smoothed_last=float(ends[1]))
     if not curve.higher_is_better and curve.log:
         out["last_to_min"] = float(np.exp(curve.smooth[-1] - curve.smooth[best]))
     out.update(_improvement(curve, "improvement", 0.0))

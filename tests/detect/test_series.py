@@ -176,7 +176,7 @@ def test_relative_features_do_not_change_when_the_loss_is_scaled(values, factor)
     steps = np.arange(len(values)) * 5
     base = series_facts("train_loss", Curve(steps, values))
     scaled = series_facts("train_loss", Curve(steps, values * factor))
-    scale_dependent = {"first", "last", "min", "max", "spike_max"}
+    scale_dependent = {"first", "last", "min", "max", "spike_max", "smoothed_first", "smoothed_last"}
     for name, value in base.items():
         if name.split(".", 1)[1] in scale_dependent:
             assert scaled[name] == pytest.approx(value * factor, rel=1e-9)
