@@ -53,7 +53,7 @@ def test_every_labelled_folder_is_present_and_read_where_the_runs_are(name):
     wanted = labels(name)
     found = {accuracy.label_key(run.name, wanted) for run in lossrules.iter_runs(folder)}
     unreadable = set(wanted) - found
-    assert unreadable <= {"v_b07", "z_b11", "l_b02"}, unreadable  # docs/real-runs.md: header-less columns of losses (numpy.savetxt); running sums with a wider summary row
+    assert unreadable <= {"l_b02"}, unreadable  # docs/real-runs.md: running sums with a wider summary row
 
 
 def test_fetch_real_runs_copies_a_run_s_logs_at_its_commit_and_leaves_checkpoints(tmp_path):

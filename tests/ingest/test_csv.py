@@ -295,8 +295,8 @@ def test_a_run_label_appended_to_a_table_header_is_a_stray_name_not_a_data_row(t
 
 
 def test_a_table_passed_over_is_named_in_the_error_with_the_reason(tmp_path):
-    write(tmp_path / "history.csv", "6.54e-01\n6.52e-01\n")  # numpy.savetxt: no header
-    with pytest.raises(NoRunsFound, match=r"history.csv: line 1 is '6.54e-01', not a header"):
+    write(tmp_path / "scores.csv", "6.54e-01\n6.52e-01\n")  # numpy.savetxt, named for nothing a log holds
+    with pytest.raises(NoRunsFound, match=r"scores.csv: line 1 is '6.54e-01', not a header"):
         lossrules.load(tmp_path)
 
 

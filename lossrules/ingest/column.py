@@ -1,0 +1,79 @@
+"""Header-less columns of numbers: a loss history saved with ``numpy.savetxt("loss.csv", losses)``.
+
+A ``.csv``, ``.tsv`` or ``.txt`` file is one when every line holds a single number and its name
+says what the numbers are: a loss or a training history (``loss.csv``, ``train_losses.txt``,
+``history.csv``, ``val_loss.csv``). Its values become one series, one point per line (steps
+0, 1, 2...), named ``val_loss`` when the file's name says validation and ``loss`` otherwise, so
+that the metric roles bind it; a note says so, since the file itself names nothing.
+"""
+from __future__ import annotations
+
+import posixpath
+import re
+
+import numpy as np
+
+from ..model import InputError
+from . import csv
+from .discover import Claim, Folder
+from .frame import RawRun
+
+FORMAT = "column"
+SUFFIXES = (".csv", ".tsv", ".txt")
+_NAMED = re.compile(r"(.*[^a-z])?(loss(es)?|history)([^a-z].*)?")
+_VALIDATION = re.compile(r"(^|[^a-z])(val|valid|validation|eval|dev)([^a-z]|$)")
+_PEEK_LINES = 20
+
+
+def claim(folder: Folder) -> list[Claim]:
+    """Each unclaimed file of this folder named for a loss or history whose lines are single numbers."""
+    claims = []
+    for name in folder.files:
+        stem, suffix = posixpath.splitext(name)
+        if suffix.lower() in SUFFIXES and _NAMED.fullmatch(stem.lower()) and _starts_as_a_column(folder, folder.join(name)):
+            claims.append(Claim(folder.join(name), FORMAT, (folder.join(name),)))
+    return claims
+
+
+def _starts_as_a_column(folder: Folder, rel: str) -> bool:
+    """True when the file's first lines are each one number (a header-less column)."""
+    try:
+        head = folder.tree.read_bytes(rel, 1 << 12)
+    except InputError:
+        return False
+    lines = [line.strip() for line in head.decode("utf-8", errors="replace").splitlines()[:_PEEK_LINES]]
+    lines = lines[:-1] if len(lines) > 1 else lines  # the last line of a peek may be cut short
+    return bool(lines) and all(_number(line) for line in lines if line)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def read(claim: Claim, tree) -> list[RawRun]:
+    """The file's numbers as one series, one point per line."""
+    rel = claim.files[0]
+    values = _values(tree.read_bytes(rel), rel)
+    stem = posixpath.splitext(posixpath.basename(rel))[0].lower()
+    tag = "val_loss" if _VALIDATION.search(stem) else "loss"
+    note = f"{rel}: a column of numbers without a header; read as '{tag}' (named for the file), one point per line"
+    series = {tag: (values, np.ones(len(values), dtype=bool))}
+    return [csv.wide_run(claim.name, FORMAT, claim.files, np.arange(len(values)), series, per="unknown", hparams={}, notes=[note])]
+
+
+def _values(data: bytes, rel: str) -> np.ndarray:
+    """Every non-blank line as a float; a line that is not one number is an input error."""
+    lines = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
+    numbers = [line for line in lines if line]
+    try:
+        values = np.array(numbers, dtype=np.float64)
+    except ValueError:
+        bad = next(i for i, line in enumerate(lines, 1) if line and not _number(line))
+        raise InputError(f"{rel}: line {bad} is not a number, in a column of numbers without a header") from None
+    if not len(values):
+        raise InputError(f"{rel}: empty")
+    return values
