@@ -16,7 +16,7 @@ import numpy as np
 from ..model import InputError, LossrulesError, MetricBinding, Run
 from ..resources import builtin_rules_dir
 
-_TABLE_KEYS = {"granularity", "ignore", "roles", "fallback", "derived", "split_words", "short_series"}
+_TABLE_KEYS = {"granularity", "ignore", "roles", "fallback", "derived", "split_words", "short_series", "per_epoch_first"}
 _PER = ("step", "epoch")
 
 
@@ -56,6 +56,7 @@ class RoleTable:
     split_words: frozenset = frozenset()
     fallback: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     short_series: int = 5
+    per_epoch_first: frozenset = frozenset()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -110,7 +111,10 @@ def _parse_table(data: object, path: str) -> RoleTable:
     short = data.get("short_series", RoleTable.short_series)
     if not isinstance(short, int) or isinstance(short, bool) or short < 2:
         raise fail(f"short_series must be a whole number of points, 2 or more (got {short!r})")
-    return RoleTable(tuple(markers), ignore, roles, derived, split_words, fallback, short)
+    per_epoch_first = frozenset(str(r) for r in data.get("per_epoch_first") or [])
+    if per_epoch_first - set(roles):
+        raise fail(f"per_epoch_first names unknown role(s) {sorted(per_epoch_first - set(roles))}")
+    return RoleTable(tuple(markers), ignore, roles, derived, split_words, fallback, short, per_epoch_first)
 
 
 def _patterns(section: object, what: str, fail) -> dict[str, tuple[str, ...]]:
@@ -158,7 +162,7 @@ def bind(
         if role in overrides:
             out.append(_binding(role, overrides[role], parsed, default_per))
             continue
-        chosen = _choose(patterns, free, parsed, counts, table.short_series)
+        chosen = _choose(patterns, free, parsed, counts, table.short_series, role in table.per_epoch_first)
         if not chosen and role in table.fallback:
             taken = {b.tag for b in out} | set(overrides.values())
             curves = {t for t in parsed if counts[t] > 1 and t not in taken}
@@ -200,10 +204,10 @@ def _matches_any(stem: str, patterns: Sequence[str]) -> bool:
     return any(fnmatch.fnmatchcase(stem, p) for p in patterns)
 
 
-def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping, short: int) -> list[str]:
-    """The best tag for a role, then its other-granularity twins (same stem). A series of fewer
-    than ``short`` points is chosen only when nothing longer matches, a one-point summary only
-    when nothing else does."""
+def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping, short: int, epoch_first: bool = False) -> list[str]:
+    """The best tag for a role, then its other-granularity twins (same stem); with ``epoch_first``
+    a per-epoch twin goes first. A series of fewer than ``short`` points is chosen only when
+    nothing longer matches, a one-point summary only when nothing else does."""
     ranked = []
     for tag in free:
         stem = parsed[tag][0]
@@ -216,7 +220,10 @@ def _choose(patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping
     best = min(ranked)
     stem = parsed[best[-1]][0]
     twins = sorted(r for r in ranked if r != best and parsed[r[-1]][0] == stem and parsed[r[-1]][1] != parsed[best[-1]][1])
-    return [best[-1]] + [r[-1] for r in twins]
+    chosen = [best[-1]] + [r[-1] for r in twins]
+    if epoch_first:
+        chosen.sort(key=lambda tag: parsed[tag][1] != "epoch")
+    return chosen
 
 
 def _derive(role: str, patterns: Sequence[str], free: set, parsed: Mapping, counts: Mapping, default_per: str) -> list[MetricBinding]:

@@ -139,6 +139,13 @@ def test_per_step_and_per_epoch_twins_are_both_bound_with_their_granularity():
     assert got["train_loss"] == [("train_loss_step", "step"), ("train_loss_epoch", "epoch")]
 
 
+def test_a_validation_logged_per_batch_gives_way_to_its_per_epoch_mean():
+    counts = {"val_loss_step": 54, "val_loss_epoch": 4, "val_acc_step": 54, "val_acc_epoch": 4}
+    got = roles_of(list(counts), counts)
+    assert got["val_loss"] == [("val_loss_epoch", "epoch"), ("val_loss_step", "step")]
+    assert got["val_acc"][0] == ("val_acc_epoch", "epoch")
+
+
 def test_a_one_point_summary_is_used_only_when_nothing_longer_matches():
     got = roles_of(["train/loss", "train/train_loss"], {"train/loss": 400, "train/train_loss": 1})
     assert got["train_loss"][0][0] == "train/loss"
