@@ -85,6 +85,8 @@ def roles_of(tags, counts=None, **kw) -> dict[str, list[tuple[str, str]]]:
         ("grad_2.0_norm_total", "grad_norm"),
         ("gradients/global_norm", "grad_norm"),
         ("train/grad_norm", "grad_norm"),
+        ("Dice_loss", "train_loss"),  # a segmentation model's loss named for its function
+        ("val_dice_loss", "val_loss"),
         ("reward", "reward"),  # TRL's GRPOTrainer
         ("train/reward", "reward"),
         ("rollout/ep_rew_mean", "reward"),  # Stable-Baselines3
