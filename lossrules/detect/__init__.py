@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Run
-from .catalogue import ACC_ROLES, REWARD_ROLES, catalogue, fact_names
+from .catalogue import ACC_ROLES, GAIN_ROLES, catalogue, fact_names
 from .settings import DetectorSettings
 
 __all__ = ["DetectorSettings", "catalogue", "fact_names", "facts"]
@@ -64,7 +64,7 @@ def _comparable(run: Run) -> bool:
 
 
 def _curves(run: Run, settings: DetectorSettings) -> dict:
-    roles = ("train_loss", "val_loss", *ACC_ROLES, *REWARD_ROLES, "grad_norm", "lr")
+    roles = ("train_loss", "val_loss", *GAIN_ROLES, "grad_norm", "lr")
     found = {role: _curve(run, role, settings) for role in roles}
     return {role: curve for role, curve in found.items() if curve is not None}
 
@@ -86,4 +86,4 @@ def _curve(run: Run, role: str, settings: DetectorSettings):
         finite = values[np.isfinite(values)]
         if len(finite) and 1.5 < finite.max() <= 100:
             values = values / 100.0
-    return Curve(steps, values, settings, positive_scale=role in _POSITIVE_ROLES, higher_is_better=role in (*ACC_ROLES, *REWARD_ROLES))
+    return Curve(steps, values, settings, positive_scale=role in _POSITIVE_ROLES, higher_is_better=role in GAIN_ROLES)

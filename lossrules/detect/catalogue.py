@@ -11,6 +11,7 @@ from dataclasses import dataclass
 LOSS_ROLES = ("train_loss", "val_loss")
 ACC_ROLES = ("train_acc", "val_acc")
 REWARD_ROLES = ("reward",)  # a reinforcement-learning return: higher is better, any sign, any scale
+GAIN_ROLES = (*ACC_ROLES, *REWARD_ROLES)  # higher is better
 
 
 @dataclass(frozen=True)

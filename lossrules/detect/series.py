@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .catalogue import ACC_ROLES, LOSS_ROLES, REWARD_ROLES, Fact
+from .catalogue import ACC_ROLES, GAIN_ROLES, LOSS_ROLES, Fact
 from .curve import Curve, robust_scale
 
-CURVE_ROLES = (*LOSS_ROLES, *ACC_ROLES, *REWARD_ROLES, "grad_norm")
+CURVE_ROLES = (*LOSS_ROLES, *GAIN_ROLES, "grad_norm")
 _LOSSY = (*LOSS_ROLES, "grad_norm")
 _MAX_SPIKE_STEPS = 20
 
@@ -31,8 +31,8 @@ FACTS = [
     Fact("argmin_step", "step", "step where the smoothed curve is lowest", "fewer than min_points finite points", _LOSSY),
     Fact("argmin_fraction", "run fraction", "where the smoothed minimum falls, 0 = start, 1 = end", "fewer than min_points finite points", _LOSSY),
     Fact("last_to_min", "ratio", "smoothed last value over smoothed minimum (1 = ends at its best)", "fewer than min_points points, or values not all positive", _LOSSY),
-    Fact("argmax_step", "step", "step where the smoothed curve is highest (best accuracy or reward)", "fewer than min_points finite points", (*ACC_ROLES, *REWARD_ROLES)),
-    Fact("argmax_fraction", "run fraction", "where the smoothed maximum falls", "fewer than min_points finite points", (*ACC_ROLES, *REWARD_ROLES)),
+    Fact("argmax_step", "step", "step where the smoothed curve is highest (best accuracy or reward)", "fewer than min_points finite points", GAIN_ROLES),
+    Fact("argmax_fraction", "run fraction", "where the smoothed maximum falls", "fewer than min_points finite points", GAIN_ROLES),
     Fact("improvement", "fraction", "relative improvement of the smoothed curve from start to end (losses: fall, accuracies: rise)", "fewer than 2 points, or no positive level", CURVE_ROLES),
     Fact("tail_share", "fraction", "share of the whole run's improvement (on the log scale) made in the tail: ~0.25 for a steady fall, near 0 once converged", "fewer than min_points points, values not all positive, or no overall improvement", CURVE_ROLES),
     Fact("tail_improvement", "fraction", "relative improvement of the smoothed curve over the tail (last tail_fraction of progress)", "fewer than 2 points in the tail, or fewer than min_points in all", CURVE_ROLES),

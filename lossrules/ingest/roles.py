@@ -111,7 +111,10 @@ def _parse_table(data: object, path: str) -> RoleTable:
     short = data.get("short_series", RoleTable.short_series)
     if not isinstance(short, int) or isinstance(short, bool) or short < 2:
         raise fail(f"short_series must be a whole number of points, 2 or more (got {short!r})")
-    per_epoch_first = frozenset(str(r) for r in data.get("per_epoch_first") or [])
+    per_epoch_first = data.get("per_epoch_first") or []
+    if not isinstance(per_epoch_first, list):
+        raise fail("per_epoch_first must be a list of roles")
+    per_epoch_first = frozenset(str(r) for r in per_epoch_first)
     if per_epoch_first - set(roles):
         raise fail(f"per_epoch_first names unknown role(s) {sorted(per_epoch_first - set(roles))}")
     return RoleTable(tuple(markers), ignore, roles, derived, split_words, fallback, short, per_epoch_first)

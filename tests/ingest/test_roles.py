@@ -229,6 +229,8 @@ def test_granularity_markers_are_stripped_from_the_last_path_part_only():
         (["roles"], "expected a mapping"),
         ({"roles": {"val_loss": []}, "fallback": {"val_los": ["test_loss"]}}, "fallback for unknown role"),
         ({"roles": {"val_loss": []}, "fallback": ["test_loss"]}, "mapping of fallback roles"),
+        ({"roles": {"val_loss": []}, "per_epoch_first": ["val_los"]}, "per_epoch_first names unknown role"),
+        ({"roles": {"val_loss": []}, "per_epoch_first": "val_loss"}, "per_epoch_first must be a list"),
     ],
 )
 def test_a_malformed_table_is_refused_naming_the_file(data, message):
