@@ -7,6 +7,8 @@ not logged, while ``nan`` and ``inf`` are logged non-finite values. The x-axis i
 column (``global_step``, or W&B's ``_step`` in a ``run.history()`` dump), else ``epoch``, else
 ``iteration``, else the row number. A file that several runs appended to (the
 counter goes back, or the header is written again) is split into runs ``<file>#1``, ``<file>#2``...
+A long-format file, whose text column names each row's split (``set``: ``train``, ``val``), is read
+per split (:mod:`.splits`).
 
 The table helpers (:func:`read_header`, :func:`read_table`, :func:`whole_numbers`,
 :func:`wide_run`, :func:`read_hparams`) also serve the Lightning reader, whose ``metrics.csv`` is
@@ -28,6 +30,7 @@ from ..model import InputError
 from .discover import Claim, Folder
 from .frame import RawRun, long_points, newest
 from .hparams import load_yaml
+from .splits import epoch_means, per_epoch_steps, split_labels, widen
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -59,6 +62,7 @@ class Table:
     Data rows are the lines after the header that are neither blank nor a repeated header;
     ``lines`` gives each one's line in the file and ``block`` how many repeated headers precede it.
     ``notes`` say what was ignored (non-numeric, unnamed or repeated columns, a non-UTF-8 file).
+    ``split`` is the column naming each row's split in a long-format log, with its labels.
     """
 
     names: list[str]
@@ -66,6 +70,7 @@ class Table:
     lines: np.ndarray
     block: np.ndarray
     notes: list[str]
+    split: tuple[str, np.ndarray] | None = None
 
     @property
     def rows(self) -> int:
@@ -190,8 +195,8 @@ def read_table(tree, rel: str) -> Table:
     rows = ~header & cells.notna().any(axis=1).to_numpy(dtype=bool)
     if not rows.any():
         raise InputError(f"{rel}: only a header, no rows")
-    columns, ignored = _numeric_columns(cells, names, rows, rel)
-    return Table(names, columns, np.flatnonzero(rows) + 2 + title, np.cumsum(header)[rows], notes + ignored)
+    columns, ignored, split = _numeric_columns(cells, names, rows, rel)
+    return Table(names, columns, np.flatnonzero(rows) + 2 + title, np.cumsum(header)[rows], notes + ignored, split)
 
 
 def _parse(data: bytes, encoding: str, sep: str, width: int, rel: str, skip: int = 1) -> pd.DataFrame:
@@ -238,9 +243,13 @@ def _repeated_headers(cells: pd.DataFrame, names: list[str]) -> np.ndarray:
     return header
 
 
-def _numeric_columns(cells: pd.DataFrame, names: list[str], rows: np.ndarray, rel: str) -> tuple[dict[str, Column], list[str]]:
-    """Each named numeric column over the data rows, and notes on the columns ignored."""
+def _numeric_columns(
+    cells: pd.DataFrame, names: list[str], rows: np.ndarray, rel: str
+) -> tuple[dict[str, Column], list[str], tuple[str, np.ndarray] | None]:
+    """Each named numeric column over the data rows, notes on the columns ignored, and the column
+    naming each row's split in a long-format log (its name and labels), if there is one."""
     columns: dict[str, Column] = {}
+    split = None
     unnamed, repeated, text, empty = [], [], [], []
     for j, name in enumerate(names):
         if not name:
@@ -249,7 +258,10 @@ def _numeric_columns(cells: pd.DataFrame, names: list[str], rows: np.ndarray, re
             repeated.append(name)
         else:
             parsed = _numbers(cells[j][rows])
-            if parsed is None:
+            labels = split_labels(cells[j][rows].fillna("").to_numpy(dtype=str)) if parsed is None and split is None else None
+            if labels is not None:
+                split = (name, labels)
+            elif parsed is None:
                 text.append(name)
             elif not parsed[1].any():
                 empty.append(name)
@@ -261,7 +273,9 @@ def _numeric_columns(cells: pd.DataFrame, names: list[str], rows: np.ndarray, re
             notes.append(f"{rel}: {what} column(s) ignored: {', '.join(repr(n) for n in items)}")
     if unnamed:
         notes.append(f"{rel}: column(s) without a name ignored (column {', '.join(unnamed)})")
-    return columns, notes
+    if split is not None:
+        notes.append(f"{rel}: '{split[0]}' names each row's split ({', '.join(dict.fromkeys(split[1].tolist()))}); each metric is read per split, as <split>/<column>")
+    return columns, notes, split
 
 
 def _numbers(cells: pd.Series) -> Column | None:
@@ -334,8 +348,10 @@ def read(claim: Claim, tree) -> list[RawRun]:
         raise InputError(f"{rel}: no numeric column")
     hparams, hp_notes = read_hparams(tree, claim.extras)
     axis, counter, per, why = _axis(columns)
+    if table.split is not None:
+        columns, counter = _long_format(table, axis, counter)
     pieces, reason = _pieces(table, axis, counter, strict=per != "epoch")
-    source = KERAS_FORMAT if is_keras(table.names) else FORMAT
+    source = KERAS_FORMAT if is_keras(table.names) and table.split is None else FORMAT
     prefix = _losses_prefix(rel, table.names)
     series = {prefix + tag: column for tag, column in columns.items() if tag != axis}
     if not series:
@@ -357,6 +373,21 @@ def read(claim: Claim, tree) -> list[RawRun]:
             run_notes += gap_notes
         runs.append(wide_run(name, source, claim.files + claim.extras, steps, part, per=per, hparams=dict(hparams), notes=run_notes))
     return runs
+
+
+def _long_format(table: Table, axis: str | None, counter: np.ndarray | None) -> tuple[dict[str, Column], np.ndarray | None]:
+    """A long-format table's columns read per split, and its counter made global where it
+    restarts with every epoch and split (:mod:`.splits`)."""
+    labels = table.split[1]
+    counters = {name for name in table.columns if name.lower() in dict(COUNTERS)}
+    columns = widen(table.columns, labels, counters)
+    epoch = next((whole_numbers(table.columns[n]) for n in table.columns if n.lower() == "epoch"), None)
+    if counter is None or axis is None or axis.lower() == "epoch" or epoch is None:
+        return columns, counter
+    steps = per_epoch_steps(counter, epoch, labels)
+    if steps is None:
+        return columns, counter
+    return epoch_means(columns, labels, steps, counters), steps
 
 
 def _trailing_gaps_as_nan(part: dict[str, Column], rel: str) -> tuple[dict[str, Column], list[str]]:

@@ -334,7 +334,7 @@ def test_reading_never_writes_into_the_tree(tmp_path):
     assert sorted((p.name, p.stat().st_mtime_ns) for p in tmp_path.rglob("*")) == before
 
 
-@pytest.mark.parametrize("case", ["keras_csv", "keras_csv_appended", "plain_csv", "plain_csv_noepoch"])
+@pytest.mark.parametrize("case", ["keras_csv", "keras_csv_appended", "plain_csv", "plain_csv_noepoch", "long_format_csv"])
 def test_fixture_cases_read_back_exactly(case):
     assert_case_read_back(case)
 
@@ -367,3 +367,20 @@ def test_empty_cells_in_the_middle_of_a_sparse_table_stay_missing(tmp_path):
     (run,) = lossrules.load(tmp_path)
     steps, values = run.series("val_loss")
     assert steps.tolist() == [2] and values.tolist() == [0.85]
+
+
+def test_a_long_format_log_on_a_global_step_is_read_per_split(tmp_path):
+    run = only_run(write(tmp_path / "log.csv", "step,phase,loss\n0,train,2.0\n5,train,1.5\n5,val,1.8\n10,train,1.0\n10,val,1.2\n"))
+    assert series(run, "train/loss") == ([0, 5, 10], [2.0, 1.5, 1.0]) and series(run, "val/loss") == ([5, 10], [1.8, 1.2])
+    assert run.roles["train_loss"] == "train/loss" and run.roles["val_loss"] == "val/loss"
+
+
+def test_a_text_column_that_names_no_split_is_ignored_as_before(tmp_path):
+    run = only_run(write(tmp_path / "log.csv", "epoch,model,loss\n0,mlp,2.0\n1,mlp,1.5\n2,cnn,1.0\n"))
+    assert series(run, "loss") == ([0, 1, 2], [2.0, 1.5, 1.0]) and "non-numeric column(s) ignored: 'model'" in run.notes[0]
+
+
+def test_a_long_format_step_that_goes_back_within_an_epoch_and_split_still_splits_the_file(tmp_path):
+    rows = "epoch,set,step,loss\n0,train,1,2.0\n0,train,2,1.5\n0,train,1,1.9\n0,val,1,1.7\n"
+    assert len(lossrules.load(write(tmp_path / "log.csv", rows))) == 2
+
