@@ -422,11 +422,14 @@ def _axis(columns: Mapping[str, Column]) -> tuple[str | None, np.ndarray | None,
         if name is None:
             continue
         counter = whole_numbers(columns[name])
-        if counter is not None:
+        if counter is None:
+            unusable.append((name, "does not hold a whole number in every row"))
+        elif len(counter) > 2 and (counter == counter[0]).all():
+            unusable.append((name, f"holds {counter[0]} in every row"))  # a script that logs each epoch as epoch 0
+        else:
             return name, counter, per, None
-        unusable.append(name)
     if unusable:
-        return None, None, "unknown", f"'{unusable[0]}' does not hold a whole number in every row"
+        return None, None, "unknown", f"'{unusable[0][0]}' {unusable[0][1]}"
     return None, None, "unknown", "no step, epoch or iteration column"
 
 

@@ -61,9 +61,9 @@ class Folder:
 
 
 def _readers() -> tuple:
-    from . import column, csv, hf, lightning, mlflow, tensorboard, wandb
+    from . import column, csv, hf, lightning, mlflow, tensorboard, transposed, wandb
 
-    return (tensorboard, lightning, hf, mlflow, wandb, column, csv)
+    return (tensorboard, lightning, hf, mlflow, wandb, column, transposed, csv)
 
 
 def reader_for(format_name: str):

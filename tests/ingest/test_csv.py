@@ -384,3 +384,8 @@ def test_a_long_format_step_that_goes_back_within_an_epoch_and_split_still_split
     rows = "epoch,set,step,loss\n0,train,1,2.0\n0,train,2,1.5\n0,train,1,1.9\n0,val,1,1.7\n"
     assert len(lossrules.load(write(tmp_path / "log.csv", rows))) == 2
 
+
+
+def test_an_epoch_column_stuck_at_one_value_is_not_a_counter(tmp_path):
+    run = only_run(write(tmp_path / "history.csv", "epoch,loss,val_loss\n0,1.0,1.1\n0,0.8,0.9\n0,0.7,0.85\n"))
+    assert series(run, "loss") == ([0, 1, 2], [1.0, 0.8, 0.7]) and run.notes == ("history.csv: 'epoch' holds 0 in every row; rows numbered from 0",)
