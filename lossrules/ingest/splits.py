@@ -51,8 +51,10 @@ def per_epoch_steps(step: np.ndarray, epoch: np.ndarray, labels: np.ndarray) -> 
     span = int(step[train].max() - min(step[train].min(), 1) + 1) if train.any() else int(step.max() + 1)
     rank = np.unique(epoch, return_inverse=True)[1]
     out = rank * span + step
-    ends = {r: out[train & (rank == r)].max() if (train & (rank == r)).any() else (r + 1) * span for r in np.unique(rank)}
-    return np.where(train, out, [ends[r] for r in rank])
+    last = np.full(rank.max() + 1, -1, dtype=np.int64)
+    np.maximum.at(last, rank[train], out[train])
+    last = np.where(last >= 0, last, (np.arange(len(last)) + 1) * span)  # an epoch without training rows
+    return np.where(train, out, last[rank])
 
 
 def epoch_means(columns: Mapping[str, Column], labels: np.ndarray, steps: np.ndarray, shared: set[str]) -> dict[str, Column]:
