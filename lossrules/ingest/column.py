@@ -66,14 +66,20 @@ def read(claim: Claim, tree) -> list[RawRun]:
 
 
 def _values(data: bytes, rel: str) -> np.ndarray:
-    """Every non-blank line as a float; a line that is not one number is an input error."""
-    lines = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
-    numbers = [line for line in lines if line]
+    """Every non-blank line as a float (parsed by pandas' C reader); a line that is not one
+    number is an input error naming it."""
+    import io
+
+    import pandas as pd
+
     try:
-        values = np.array(numbers, dtype=np.float64)
-    except ValueError:
-        bad = next(i for i, line in enumerate(lines, 1) if line and not _number(line))
-        raise InputError(f"{rel}: line {bad} is not a number, in a column of numbers without a header") from None
-    if not len(values):
+        column = pd.read_csv(io.BytesIO(data), header=None, names=["value"], skip_blank_lines=True)["value"]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+        column = pd.Series(["?"])
+    if not len(column):
         raise InputError(f"{rel}: empty")
-    return values
+    if not pd.api.types.is_float_dtype(column) and not pd.api.types.is_integer_dtype(column):
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        bad = next((i for i, line in enumerate(lines, 1) if line.strip() and not _number(line.strip())), 1)
+        raise InputError(f"{rel}: line {bad} is not a number, in a column of numbers without a header")
+    return column.to_numpy(dtype=np.float64)
