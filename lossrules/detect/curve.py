@@ -85,6 +85,11 @@ class Curve:
         return out
 
     @cached_property
+    def smooth_raw(self) -> np.ndarray:
+        """The smoothed curve on the series' own scale (a log-scale curve back from logs, less its zero offset)."""
+        return np.exp(self.smooth) - self.offset if self.log else self.smooth
+
+    @cached_property
     def residual(self) -> np.ndarray:
         return self.y - self.smooth
 

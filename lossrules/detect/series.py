@@ -100,8 +100,7 @@ def level(curve: Curve) -> dict:
     best = curve.best_index()
     kind = "argmax" if curve.higher_is_better else "argmin"
     out = {f"{kind}_step": int(curve.x[best]), f"{kind}_fraction": float(curve.progress[best])}
-    ends = np.exp(curve.smooth[[0, -1]]) - curve.offset if curve.log else curve.smooth[[0, -1]]
-    out.update(smoothed_first=float(ends[0]), smoothed_last=float(ends[1]))
+    out.update(smoothed_first=float(curve.smooth_raw[0]), smoothed_last=float(curve.smooth_raw[-1]))
     if not curve.higher_is_better and curve.log:
         out["last_to_min"] = float(np.exp(curve.smooth[-1] - curve.smooth[best]))
     out.update(_improvement(curve, "improvement", 0.0))
@@ -189,7 +188,7 @@ def noise_above_floor(curve: Curve) -> dict:
     if not curve.log:
         return {}
     settings = curve.settings
-    level = np.exp(curve.smooth)
+    level = curve.smooth_raw
     above = level > settings.noise_floor_fraction * level[0]
     if above.sum() < settings.min_points or above.mean() < settings.noise_floor_coverage:
         return {}
@@ -262,7 +261,7 @@ def divergence(curve: Curve) -> dict:
 
 def _giveback(curve: Curve) -> dict:
     """How much of the improvement the smoothed curve gives back, in the loss's own units."""
-    raw = np.exp(curve.smooth) if curve.log else curve.smooth
+    raw = curve.smooth_raw
     gained = raw[0] - raw.min()
     if not gained > curve.settings.giveback_min_gain * max(abs(raw[0]), 1e-12):
         return {}
