@@ -12,7 +12,7 @@ per split (:mod:`.splits`).
 
 The table helpers (:func:`read_header`, :func:`read_table`, :func:`whole_numbers`,
 :func:`wide_run`, :func:`read_hparams`) also serve the Lightning reader, whose ``metrics.csv`` is
-the same kind of file.
+the same kind of file; :func:`parse_cells` and :func:`numbers` serve the transposed-table reader.
 """
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ def read_table(tree, rel: str) -> Table:
         raise InputError(f"{rel}: no header on the first line")
     if title:
         notes.append(f"{rel}: line 1 is a title; the header is on line 2")
-    cells = _parse(data, encoding, sep, len(names), rel, title + 1)
+    cells = parse_cells(data, encoding, sep, len(names), rel, title + 1)
     header = _repeated_headers(cells, names)
     rows = ~header & cells.notna().any(axis=1).to_numpy(dtype=bool)
     if not rows.any():
@@ -199,11 +199,11 @@ def read_table(tree, rel: str) -> Table:
     return Table(names, columns, np.flatnonzero(rows) + 2 + title, np.cumsum(header)[rows], notes + ignored, split)
 
 
-def _parse(data: bytes, encoding: str, sep: str, width: int, rel: str, skip: int = 1) -> pd.DataFrame:
+def parse_cells(data: bytes, encoding: str, sep: str, width: int, rel: str, skip: int = 1) -> pd.DataFrame:
     """The rows after the header, one column per name: numbers where a column parses, else text.
 
     Empty and ``NA`` cells are missing; ``nan`` is not, so a column holding it stays text and is
-    converted by :func:`_numbers`. Blank lines stay as empty rows to keep the line numbers.
+    converted by :func:`numbers`. Blank lines stay as empty rows to keep the line numbers.
     """
     import io
     import warnings
@@ -257,7 +257,7 @@ def _numeric_columns(
         elif name in columns or name in text:
             repeated.append(name)
         else:
-            parsed = _numbers(cells[j][rows])
+            parsed = numbers(cells[j][rows])
             labels = split_labels(cells[j][rows].fillna("").to_numpy(dtype=str)) if parsed is None and split is None else None
             if labels is not None:
                 split = (name, labels)
@@ -278,7 +278,7 @@ def _numeric_columns(
     return columns, notes, split
 
 
-def _numbers(cells: pd.Series) -> Column | None:
+def numbers(cells: pd.Series) -> Column | None:
     """(values, present) of one parsed column, or None if a filled cell is not a number."""
     import pandas as pd
 

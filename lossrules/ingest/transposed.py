@@ -44,35 +44,30 @@ def claim(folder: Folder) -> list[Claim]:
 
 def _row_names(tree, rel: str) -> list[str]:
     """The first cell of each line after the header (within the first 64 KiB)."""
-    head = tree.read_bytes(rel, 1 << 16).decode("utf-8", errors="replace").splitlines()[1:-1]
-    return [line.split(",", 1)[0].split("\t", 1)[0].strip() for line in head if line.strip()]
+    import csv as stdcsv
+
+    head = tree.read_bytes(rel, 1 << 16)
+    sep = csv.split_header(head, "utf-8-sig")[0]
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()[1:-1]  # the last line may be cut short
+    return [row[0].strip() for row in stdcsv.reader(lines, delimiter=sep) if row]
 
 
 def read(claim: Claim, tree) -> list[RawRun]:
-    """One series per row of numbers, over the header's epochs."""
-    import csv as stdcsv
-
+    """One series per row of numbers, over the header's epochs (a row of text is left out)."""
     rel = claim.files[0]
     data = tree.read_bytes(rel)
-    sep, names, _ = csv.split_header(data, "utf-8-sig")
+    encoding, notes = csv.text_encoding(data, rel)
+    sep, names, _ = csv.split_header(data, encoding)
     epochs = _epochs(names)
     if epochs is None:
         raise InputError(f"{rel}: the header is not a row of epoch numbers")
-    lines = data.decode("utf-8-sig", errors="replace").splitlines()[1:]
+    cells = csv.parse_cells(data, encoding, sep, len(names), rel)
     series = {}
-    for row in stdcsv.reader((line for line in lines if line.strip()), delimiter=sep):
-        values = _numbers(row[1:])
-        if row[0].strip() and values is not None and len(values) == len(epochs):
-            series[row[0].strip()] = (values, ~np.isnan(values))
+    for i, metric in cells[0].items():
+        row = csv.numbers(cells.iloc[i, 1:]) if isinstance(metric, str) and metric.strip() else None
+        if row is not None:
+            series[metric.strip()] = row
     if not series:
         raise InputError(f"{rel}: no row of numbers under the epoch header")
-    note = f"{rel}: a transposed history (one row per metric, one column per epoch)"
-    return [csv.wide_run(claim.name, FORMAT, claim.files, epochs, series, per="epoch", hparams={}, notes=[note])]
-
-
-def _numbers(cells: list[str]) -> np.ndarray | None:
-    """The cells as floats (empty: NaN), or None for a row of text."""
-    try:
-        return np.array([float(c) if c.strip() else np.nan for c in cells], dtype=np.float64)
-    except ValueError:
-        return None
+    notes.append(f"{rel}: a transposed history (one row per metric, one column per epoch)")
+    return [csv.wide_run(claim.name, FORMAT, claim.files, epochs, series, per="epoch", hparams={}, notes=notes)]
