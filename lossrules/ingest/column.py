@@ -41,7 +41,7 @@ def _starts_as_a_column(folder: Folder, rel: str) -> bool:
         head = folder.tree.read_bytes(rel, 1 << 12)
     except InputError:
         return False
-    lines = [line.strip() for line in head.decode("utf-8", errors="replace").splitlines()[:_PEEK_LINES]]
+    lines = [line.strip() for line in head.decode("utf-8-sig", errors="replace").splitlines()[:_PEEK_LINES]]
     lines = lines[:-1] if len(lines) > 1 else lines  # the last line of a peek may be cut short
     return bool(lines) and all(_number(line) for line in lines if line)
 
@@ -57,15 +57,17 @@ def _number(text: str) -> bool:
 def read(claim: Claim, tree) -> list[RawRun]:
     """The file's numbers as one series, one point per line."""
     rel = claim.files[0]
-    values = _values(tree.read_bytes(rel), rel)
+    data = tree.read_bytes(rel)
+    encoding, notes = csv.text_encoding(data, rel)
+    values = _values(data, encoding, rel)
     stem = posixpath.splitext(posixpath.basename(rel))[0].lower()
     tag = "val_loss" if _VALIDATION.search(stem) else "loss"
-    note = f"{rel}: a column of numbers without a header; read as '{tag}' (named for the file), one point per line"
+    notes.append(f"{rel}: a column of numbers without a header; read as '{tag}' (named for the file), one point per line")
     series = {tag: (values, np.ones(len(values), dtype=bool))}
-    return [csv.wide_run(claim.name, FORMAT, claim.files, np.arange(len(values)), series, per="unknown", hparams={}, notes=[note])]
+    return [csv.wide_run(claim.name, FORMAT, claim.files, np.arange(len(values)), series, per="unknown", hparams={}, notes=notes)]
 
 
-def _values(data: bytes, rel: str) -> np.ndarray:
+def _values(data: bytes, encoding: str, rel: str) -> np.ndarray:
     """Every non-blank line as a float (parsed by pandas' C reader); a line that is not one
     number is an input error naming it."""
     import io
@@ -73,7 +75,7 @@ def _values(data: bytes, rel: str) -> np.ndarray:
     import pandas as pd
 
     try:
-        column = pd.read_csv(io.BytesIO(data), header=None, names=["value"], skip_blank_lines=True)["value"]
+        column = pd.read_csv(io.BytesIO(data), encoding=encoding, header=None, names=["value"], skip_blank_lines=True)["value"]
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
         column = pd.Series(["?"])
     if not len(column):

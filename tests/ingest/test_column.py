@@ -31,3 +31,9 @@ def test_a_line_that_is_not_a_number_is_reported_with_its_line(tmp_path):
     (tmp_path / "loss.csv").write_text("".join(f"{x}\n" for x in range(30)) + "oops\n1.0\n")
     (run,) = lossrules.load(tmp_path)
     assert not run.ok and run.error == "loss.csv: line 31 is not a number, in a column of numbers without a header"
+
+
+def test_a_column_saved_with_a_byte_order_mark_is_read(tmp_path):
+    (tmp_path / "loss.csv").write_bytes(b"\xef\xbb\xbf0.9\n0.7\n0.5\n")
+    (run,) = lossrules.load(tmp_path)
+    assert run.series("loss")[1].tolist() == [0.9, 0.7, 0.5]
