@@ -30,7 +30,7 @@ from ..model import InputError
 from .discover import Claim, Folder
 from .frame import RawRun, long_points, newest
 from .hparams import load_yaml
-from .splits import epoch_means, per_epoch_steps, split_labels, widen
+from .splits import epoch_means, per_epoch_steps, split_labels, splits_of, widen
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -274,7 +274,7 @@ def _numeric_columns(
     if unnamed:
         notes.append(f"{rel}: column(s) without a name ignored (column {', '.join(unnamed)})")
     if split is not None:
-        notes.append(f"{rel}: '{split[0]}' names each row's split ({', '.join(dict.fromkeys(split[1].tolist()))}); each metric is read per split, as <split>/<column>")
+        notes.append(f"{rel}: '{split[0]}' names each row's split ({', '.join(splits_of(split[1]))}); each metric is read per split, as <split>/<column>")
     return columns, notes, split
 
 

@@ -23,8 +23,14 @@ def split_labels(text: np.ndarray) -> np.ndarray | None:
     """The cells of a text column, stripped and lower-cased, when every row names a split and
     the rows name two splits or more; else None."""
     labels = np.strings.lower(np.strings.strip(text.astype(str)))
-    values = set(labels.tolist())
-    return labels if len(values) >= 2 and values <= SPLIT_WORDS else None
+    values = splits_of(labels)
+    return labels if len(values) >= 2 and set(values) <= SPLIT_WORDS else None
+
+
+def splits_of(labels: np.ndarray) -> list[str]:
+    """The splits the labels name, in order of first appearance."""
+    values, first = np.unique(labels, return_index=True)
+    return values[np.argsort(first)].tolist()
 
 
 def widen(columns: Mapping[str, Column], labels: np.ndarray, shared: set[str]) -> dict[str, Column]:
@@ -33,7 +39,7 @@ def widen(columns: Mapping[str, Column], labels: np.ndarray, shared: set[str]) -
     for name, (values, present) in columns.items():
         if name in shared:
             continue
-        for split in dict.fromkeys(labels.tolist()):
+        for split in splits_of(labels):
             out[f"{split}/{name}"] = (values, present & (labels == split))
     return out
 
