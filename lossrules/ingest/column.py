@@ -37,13 +37,8 @@ def claim(folder: Folder) -> list[Claim]:
 
 def _starts_as_a_column(folder: Folder, rel: str) -> bool:
     """True when the file's first lines are each one number (a header-less column)."""
-    try:
-        head = folder.tree.read_bytes(rel, 1 << 12)
-    except InputError:
-        return False
-    lines = [line.strip() for line in head.decode("utf-8-sig", errors="replace").splitlines()[:_PEEK_LINES]]
-    lines = lines[:-1] if len(lines) > 1 else lines  # the last line of a peek may be cut short
-    return bool(lines) and all(_number(line) for line in lines if line)
+    lines = [line.strip() for line in csv.peek_lines(folder.tree, rel)[1][:_PEEK_LINES]]
+    return any(lines) and all(_number(line) for line in lines if line)
 
 
 def _number(text: str) -> bool:

@@ -12,7 +12,8 @@ per split (:mod:`.splits`).
 
 The table helpers (:func:`read_header`, :func:`read_table`, :func:`whole_numbers`,
 :func:`wide_run`, :func:`read_hparams`) also serve the Lightning reader, whose ``metrics.csv`` is
-the same kind of file; :func:`parse_cells` and :func:`numbers` serve the transposed-table reader.
+the same kind of file; :func:`peek_lines`, :func:`parse_cells` and :func:`numbers` serve the
+readers of header-less columns and transposed tables.
 """
 from __future__ import annotations
 
@@ -116,6 +117,20 @@ def read_header(tree, rel: str) -> list[str] | None:
         tree.notes.append(str(exc))
         return None
     return split_header(head, "utf-8-sig")[1]
+
+
+def peek_lines(tree, rel: str) -> tuple[str, list[str]]:
+    """The delimiter and the complete lines of a file's first 64 KiB (a last line the peek cut
+    short is left out); ("", []) with a tree note if the file cannot be read."""
+    try:
+        head = tree.read_bytes(rel, _PEEK_BYTES)
+    except InputError as exc:
+        tree.notes.append(str(exc))
+        return "", []
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    if len(head) == _PEEK_BYTES and not head.endswith(b"\n"):
+        lines = lines[:-1]
+    return split_header(head, "utf-8-sig")[0], lines
 
 
 def looks_like_log(names: Sequence[str], table: bool = True) -> bool:

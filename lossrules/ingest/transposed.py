@@ -46,10 +46,8 @@ def _row_names(tree, rel: str) -> list[str]:
     """The first cell of each line after the header (within the first 64 KiB)."""
     import csv as stdcsv
 
-    head = tree.read_bytes(rel, 1 << 16)
-    sep = csv.split_header(head, "utf-8-sig")[0]
-    lines = head.decode("utf-8-sig", errors="replace").splitlines()[1:-1]  # the last line may be cut short
-    return [row[0].strip() for row in stdcsv.reader(lines, delimiter=sep) if row]
+    sep, lines = csv.peek_lines(tree, rel)
+    return [row[0].strip() for row in stdcsv.reader(lines[1:], delimiter=sep or ",") if row]
 
 
 def read(claim: Claim, tree) -> list[RawRun]:

@@ -23,3 +23,15 @@ def test_a_table_of_numbers_under_numbered_columns_is_not_a_transposed_history(t
 
     (tmp_path / "history.csv").write_text(",0,1,2\n0,1.0,0.5,0.25\n1,0.9,0.4,0.2\n")
     assert discover(Tree.at(tmp_path)) == []
+
+
+def test_a_one_metric_history_without_a_final_newline_is_read(tmp_path):
+    (tmp_path / "history.csv").write_text(",0,1,2\nloss,1.0,0.5,0.25")
+    (run,) = lossrules.load(tmp_path)
+    assert run.source == "transposed_csv" and run.series("loss")[1].tolist() == [1.0, 0.5, 0.25]
+
+
+def test_a_transposed_history_cut_inside_a_quote_is_reported_as_broken(tmp_path):
+    (tmp_path / "history.csv").write_text(',0,1,2\nloss,1.0,"0.5\n')
+    (run,) = lossrules.load(tmp_path)
+    assert not run.ok and run.error.startswith("history.csv: cannot parse as a delimited table")
