@@ -100,8 +100,8 @@ def test_each_common_spelling_gets_its_role(tag, role):
     assert roles_of([tag]).get(role, [[None]])[0][0] == tag
 
 
-@pytest.mark.parametrize("tag", ["rewards/chosen", "rewards/margins", "rewards/accuracies", "logps/rejected"])
-def test_dpo_implicit_rewards_are_not_a_return(tag):
+@pytest.mark.parametrize("tag", ["rewards/chosen", "rewards/margins", "rewards/accuracies", "logps/rejected", "return", "portfolio/return"])
+def test_dpo_implicit_rewards_and_financial_returns_are_not_a_return(tag):
     assert "reward" not in roles_of([tag, "loss"])
 
 
