@@ -13,6 +13,7 @@ condition that ends UNKNOWN means "not applicable": the facts it needs were not 
 from __future__ import annotations
 
 import ast
+import functools
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -115,6 +116,7 @@ def parse(source: str) -> Expression:
     return Expression(source.strip(), tree, frozenset(names))
 
 
+@functools.cache  # nodes of parsed rules are few and long-lived; evaluation asks again per run
 def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` for a chain of attribute accesses on a plain name, else None."""
     parts = []
@@ -230,7 +232,7 @@ class _Evaluator:
             right = self.visit(right_node)
             result = _compare(op, left, right)
             if self.trace is not None:
-                text = f"{ast.unparse(left_node)} {_SYMBOLS[type(op)]} {ast.unparse(right_node)}"
+                text = f"{_source(left_node)} {_SYMBOLS[type(op)]} {_source(right_node)}"
                 self.trace.append(Comparison(text, left, _SYMBOLS[type(op)], right, result))
             if result is UNKNOWN:
                 outcome = UNKNOWN
@@ -247,6 +249,12 @@ class _Evaluator:
         if not all(is_number(a) for a in args):
             return UNKNOWN
         return FUNCTIONS[func](*args)
+
+
+@functools.cache
+def _source(node: ast.AST) -> str:
+    """The text of a parsed operand, as the trace shows it."""
+    return ast.unparse(node)
 
 
 def _truth(value: Any) -> Any:
