@@ -49,6 +49,7 @@ _LOG_WORD = re.compile(
     r"(.*loss(es)?|.*acc|.*accuracy|lr\d*|learning|metrics?|map\d*|f1|auc|precision|recall|perplexity|ppl"
     r"|bleu|rouge\w*|wer|cer|m?iou|dice|mae|mse|rmse|squared|nll|kld?|elbo|reward|epochs?|steps?|iteration|iter)"
 )
+_HISTORY_WORDS = ("history", "training", "train", "log", "logs")
 _NOT_A_NAME = re.compile(r"(^|\s)[-+.]?\d|=")
 _KERAS_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FIELDS_ERROR = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
@@ -172,12 +173,21 @@ def claim(folder: Folder) -> list[Claim]:
         names = read_header(folder.tree, rel)
         if names is None:
             continue
+        if not names and (table or name == "training.log") and _named_for_log(stem):
+            claims.append(Claim(rel, FORMAT, (rel,), extras))  # read as a broken run: nothing is lost silently
+            continue
         # Free-text logs (.txt, .log) are common; a log table there needs a real delimiter.
         if looks_like_log(names, table=table) or (table and _named_for_losses(stem, names)):
             claims.append(Claim(rel, FORMAT, (rel,), extras))
         elif table:
             folder.tree.notes.append(f"{rel}: line 1 is '{_shorten(','.join(names))}', not a header naming a loss, accuracy, epoch or step column")
     return claims
+
+
+def _named_for_log(stem: str) -> bool:
+    """A file name that says it holds a training log (``loss.csv``, ``history.csv``, ``training.log``)."""
+    words = re.split(r"[^a-z0-9]+", stem.lower())
+    return any(_LOG_WORD.fullmatch(w) or w in _HISTORY_WORDS for w in words)
 
 
 def _named_for_losses(stem: str, names: Sequence[str]) -> bool:
@@ -201,6 +211,8 @@ def read_table(tree, rel: str) -> Table:
     data = tree.read_bytes(rel)
     encoding, notes = text_encoding(data, rel)
     sep, names, title = split_header(data, encoding)
+    if not data.strip():
+        raise InputError(f"{rel}: empty file (the run wrote no metrics before it stopped, or they were never flushed)")
     if not any(names):
         raise InputError(f"{rel}: no header on the first line")
     if title:

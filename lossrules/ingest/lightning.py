@@ -21,12 +21,13 @@ HPARAMS_FILE = "hparams.yaml"
 
 
 def claim(folder: Folder) -> list[Claim]:
-    """This folder as a run if it has a ``metrics.csv`` with a ``step`` column (others go to the CSV reader)."""
+    """This folder as a run if it has a ``metrics.csv`` with a ``step`` column (others go to the CSV
+    reader), or an empty one beside ``hparams.yaml`` (a run stopped before its first write)."""
     if METRICS_FILE not in folder.files:
         return []
     rel = folder.join(METRICS_FILE)
     names = read_header(folder.tree, rel)
-    if names is None or "step" not in names:
+    if names is None or ("step" not in names and (names or HPARAMS_FILE not in folder.files)):
         return []
     extras = (folder.join(HPARAMS_FILE),) if HPARAMS_FILE in folder.files else ()
     return [Claim(folder.run_name, FORMAT, (rel,), extras)]

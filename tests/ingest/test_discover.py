@@ -86,3 +86,26 @@ def test_one_broken_run_among_many_is_reported_and_the_others_read(tmp_path):
     runs = {run.name: run for run in lossrules.load(tmp_path)}
     assert runs["good/training.log"].ok and not runs["bad/history.csv"].ok
     assert "history.csv" in runs["bad/history.csv"].error
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["loss.csv", "history.csv", "training.log", "lightning_logs/version_0/metrics.csv"],
+)
+def test_an_empty_log_file_is_a_broken_run_not_passed_over(tmp_path, layout):
+    shutil.copytree(FIXTURES / "keras_csv", tmp_path / "good")
+    empty = tmp_path / "bad" / layout
+    empty.parent.mkdir(parents=True)
+    empty.write_bytes(b"")
+    (empty.parent / "hparams.yaml").write_text("lr: 0.1\n")
+    runs = {run.name: run for run in lossrules.load(tmp_path)}
+    (broken,) = [run for name, run in runs.items() if name.startswith("bad")]
+    assert not broken.ok and "empty file" in broken.error
+    assert runs["good/training.log"].ok
+
+
+@pytest.mark.parametrize("name", ["train.txt", "labels.txt", "data.csv"])
+def test_an_empty_file_not_named_for_a_log_is_not_a_run(tmp_path, name):
+    (tmp_path / name).write_bytes(b"")
+    with pytest.raises(NoRunsFound):
+        lossrules.load(tmp_path)
