@@ -166,14 +166,13 @@ def bind(
             out.append(_binding(role, overrides[role], parsed, default_per))
             continue
         chosen = _choose(patterns, free, parsed, counts, table.short_series, role in table.per_epoch_first)
-        if not chosen and role in table.fallback:
-            taken = {b.tag for b in out} | set(overrides.values())
-            curves = {t for t in parsed if counts[t] > 1 and t not in taken}
-            chosen = _choose(table.fallback[role], curves, parsed, counts, table.short_series)
         derived = _derived_instead(role, chosen, table, free, parsed, counts, default_per)
         if derived:
             out.extend(derived)
             continue
+        if not chosen and role in table.fallback:
+            taken = {b.tag for b in out} | set(overrides.values())
+            chosen = _choose(table.fallback[role], _fallback_candidates(role, table, parsed, counts, taken), parsed, counts, table.short_series)
         for tag in chosen:
             free.discard(tag)
             out.append(_binding(role, tag, parsed, default_per))
@@ -201,6 +200,30 @@ def _derived_instead(role: str, chosen: list[str], table: RoleTable, free: set, 
 def _binding(role: str, tag: str, parsed: Mapping, default_per: str, components: tuple = ()) -> MetricBinding:
     per = parsed[tag][1] if tag in parsed else "unknown"
     return MetricBinding(role, tag, default_per if per == "unknown" else per, components)
+
+
+def _fallback_candidates(role: str, table: RoleTable, parsed: Mapping, counts: Mapping, taken: set) -> set:
+    """The curves a role's fallback may bind: not bound yet, not claimed by another role's own
+    patterns or sums, nor by another role's more specific fallback (``*_val_loss`` is more
+    specific than ``*_loss``); an ignored tag (a test-set series) only where a fallback pattern
+    that is itself an ignored name (``test_loss``, not ``*_loss``) matches it."""
+    others = [p for r, ps in (*table.roles.items(), *table.derived.items()) if r != role for p in ps]
+    rivals = [p for r, ps in table.fallback.items() if r != role for p in ps]
+    explicit = [p for p in table.fallback[role] if _matches_any(p, table.ignore)]
+    candidates = set()
+    for tag, (stem, _) in parsed.items():
+        if counts[tag] < 2 or tag in taken or _matches_any(stem, others):
+            continue
+        if _matches_any(stem, table.ignore) and not _matches_any(stem, explicit):
+            continue
+        if _specificity(stem, table.fallback[role]) > _specificity(stem, rivals):
+            candidates.add(tag)
+    return candidates
+
+
+def _specificity(stem: str, patterns: Sequence[str]) -> int:
+    """How literally the most specific matching pattern names the tag (-1: no pattern matches)."""
+    return max((len(p.replace("*", "").replace("?", "")) for p in patterns if fnmatch.fnmatchcase(stem, p)), default=-1)
 
 
 def _matches_any(stem: str, patterns: Sequence[str]) -> bool:

@@ -166,6 +166,27 @@ def test_a_tag_serves_one_role_and_earlier_patterns_win():
     assert "loss" not in [t for pairs in got.values() for t, _ in pairs]
 
 
+@pytest.mark.parametrize(
+    "tags, train, val",
+    [
+        (["velocity_loss"], "velocity_loss", None),
+        (["model/loss", "model/acc"], "model/loss", None),
+        (["phase1_loss", "phase1_val_loss", "phase1_accuracy"], "phase1_loss", "phase1_val_loss"),
+        (["mask_loss", "test_loss"], "mask_loss", "test_loss"),
+        (["mean_train_loss", "hp_metric"], "mean_train_loss", None),
+    ],
+)
+def test_a_run_s_only_loss_named_for_what_it_measures_is_its_training_loss(tags, train, val):
+    got = roles_of(tags)
+    assert got["train_loss"] == [(train, "unknown")]
+    assert got.get("val_loss") == ([(val, "unknown")] if val else None)
+
+
+@pytest.mark.parametrize("tags", [["test_loss"], ["Loss/test", "test/acc"], ["loss/test"]])
+def test_a_test_set_loss_never_stands_in_for_the_training_loss(tags):
+    assert "train_loss" not in roles_of(tags)
+
+
 def test_yolo_components_are_summed_into_a_derived_loss():
     tags = ["train/box_loss", "train/obj_loss", "train/cls_loss", "val/box_loss", "val/obj_loss", "val/cls_loss", "x/lr0"]
     got = {b.role: b for b in bind({t: 5 for t in tags}, TABLE)}
