@@ -37,3 +37,18 @@ def test_a_column_saved_with_a_byte_order_mark_is_read(tmp_path):
     (tmp_path / "loss.csv").write_bytes(b"\xef\xbb\xbf0.9\n0.7\n0.5\n")
     (run,) = lossrules.load(tmp_path)
     assert run.series("loss")[1].tolist() == [0.9, 0.7, 0.5]
+
+
+def test_several_columns_without_a_header_read_back_as_numbered_columns_the_user_binds():
+    assert_case_read_back("numpy_savetxt_columns")
+    folder = FIXTURES / "numpy_savetxt_columns"
+    (run,) = lossrules.load(folder)
+    assert "train_loss" not in run.roles and "--metric train_loss=column_N" in run.notes[0]
+    (bound,) = lossrules.load(folder, metrics={"train_loss": "column_1", "val_loss": "column_2"})
+    assert bound.roles == {"train_loss": "column_1", "val_loss": "column_2"} and len(bound.series("column_2")[1]) == 8
+
+
+def test_a_short_row_among_columns_is_reported_with_its_line(tmp_path):
+    (tmp_path / "train_log.csv").write_text("".join(f"{x},{x / 2}\n" for x in range(30)) + "3.0\n")
+    (run,) = lossrules.load(tmp_path)
+    assert not run.ok and "line 31 is not 2 numbers, in 2 columns" in run.error
