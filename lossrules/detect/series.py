@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .catalogue import ACC_ROLES, GAIN_ROLES, LOSS_ROLES, Fact
+from .catalogue import ACC_ROLES, GAIN_ROLES, LOSS_ROLES, REWARD_ROLES, Fact
 from .curve import Curve, robust_scale
 
 CURVE_ROLES = (*LOSS_ROLES, *GAIN_ROLES, "grad_norm")
+_GIVING_BACK = (*LOSS_ROLES, *REWARD_ROLES)
 _LOSSY = (*LOSS_ROLES, "grad_norm")
 _MAX_SPIKE_STEPS = 20
 
@@ -56,8 +57,8 @@ FACTS = [
     Fact("rise_from_min", "fraction", "how far the smoothed curve ends above its smoothed minimum (0.5 = 50% higher)", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("max_rise", "fraction", "largest rise of the smoothed curve above its running minimum, anywhere", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("rise_duration", "run fraction", "share of the run after the minimum spent clearly above it", "fewer than min_points points", LOSS_ROLES),
-    Fact("giveback", "fraction", "share of the run's gains given back at the end: (last - min) / (first - min) of the smoothed curve in the loss's own units (robust where a loss nears zero and log-scale rises exaggerate)", "fewer than min_points points, or the curve never improved by giveback_min_gain", LOSS_ROLES),
-    Fact("max_giveback", "fraction", "largest share of the gains so far given back at any point (> 1: the loss rose above where it started)", "fewer than min_points points, or the curve never improved by giveback_min_gain", LOSS_ROLES),
+    Fact("giveback", "fraction", "share of the run's gains given back at the end: (last - best) / (first - best) of the smoothed curve in its own units (robust where a loss nears zero and log-scale rises exaggerate; a reward's gains are its rise)", "fewer than min_points points, or the curve never improved by giveback_min_gain", _GIVING_BACK),
+    Fact("max_giveback", "fraction", "largest share of the gains so far given back at any point (> 1: the curve went back past where it started)", "fewer than min_points points, or the curve never improved by giveback_min_gain", _GIVING_BACK),
     Fact("rise_sigma", "standard errors", "final rise above the smoothed minimum in standard errors of the smoothed curve (noise-aware: > 4 is not noise)", "fewer than min_points points", LOSS_ROLES),
     Fact("spike_count", "count", "points more than spike_z robust SDs above the smoothed curve, after the start-up transient (a series that starts high and settles: its points before the first at or below the median of the first tenth)", "fewer than min_points points", _LOSSY),
     Fact("spike_fraction", "fraction", "spike_count over points", "fewer than min_points points", _LOSSY),
@@ -255,13 +256,15 @@ def divergence(curve: Curve) -> dict:
     out["rise_duration"] = float(np.diff(curve.progress, prepend=0.0)[above].sum()) if after.any() else 0.0
     standard_error = curve.residual_scale / np.sqrt(curve.window)
     out["rise_sigma"] = float((curve.smooth[-1] - curve.smooth[lowest]) / standard_error)
-    out.update(_giveback(curve))
     return out
 
 
-def _giveback(curve: Curve) -> dict:
-    """How much of the improvement the smoothed curve gives back, in the loss's own units."""
-    raw = curve.smooth_raw
+def giveback(curve: Curve) -> dict:
+    """How much of its improvement the smoothed curve gives back, in its own units (a loss
+    rising back towards its start, a reward falling back towards its)."""
+    if curve.n < curve.settings.min_points:
+        return {}
+    raw = curve.goodness(curve.smooth_raw)
     gained = raw[0] - raw.min()
     if not gained > curve.settings.giveback_min_gain * max(abs(raw[0]), 1e-12):
         return {}
@@ -308,6 +311,7 @@ GROUPS = {
     "noise_above_floor": (noise_above_floor, LOSS_ROLES),
     "plateau": (plateau, (*LOSS_ROLES, *ACC_ROLES)),
     "divergence": (divergence, LOSS_ROLES),
+    "giveback": (giveback, _GIVING_BACK),
     "spikes": (spikes, _LOSSY),
 }
 
