@@ -50,10 +50,12 @@ FACTS = [
     Fact("plateau_start_fraction", "run fraction", "where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("plateau_start_step", "step", "step where that longest stretch starts", "fewer than min_points points", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("plateau_escape", "fraction", "relative improvement of the smoothed curve from the end of that stretch to the end of the run (0 when it lasts to the end)", "fewer than min_points points, or no positive level", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("plateau_prior_gain", "fraction", "relative improvement of the smoothed curve from its start to the end of that stretch", "fewer than min_points points, or no positive level", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("stall_fraction", "run fraction", "longest stretch without significant progress that ends before the curve comes within the same tolerance of its best: a plateau the run escaped from", "fewer than min_points points, or no stretch ends before that", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("stall_start_fraction", "run fraction", "where that stall starts", "no stall", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("stall_start_step", "step", "step where that stall starts", "no stall", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("stall_escape", "fraction", "relative improvement of the smoothed curve from the end of the stall to the end of the run", "no stall, or no positive level", (*LOSS_ROLES, *ACC_ROLES)),
+    Fact("stall_prior_gain", "fraction", "relative improvement of the smoothed curve from its start to the end of the stall: near 0, the run stalled before learning anything; 0.7, it stalled after most of its fall", "no stall, or no positive level", (*LOSS_ROLES, *ACC_ROLES)),
     Fact("rise_from_min", "fraction", "how far the smoothed curve ends above its smoothed minimum (0.5 = 50% higher)", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("max_rise", "fraction", "largest rise of the smoothed curve above its running minimum, anywhere", "fewer than min_points points, or not expressible as relative", LOSS_ROLES),
     Fact("rise_duration", "run fraction", "share of the run after the minimum spent clearly above it", "fewer than min_points points", LOSS_ROLES),
@@ -218,15 +220,19 @@ def plateau(curve: Curve) -> dict:
 
 
 def _stretch(curve: Curve, name: str, lengths: np.ndarray, ends: np.ndarray) -> dict:
-    """Facts of the longest stretch: its length, start and the gain from its end to the run's end."""
+    """Facts of the longest stretch: its length, its start, the gain made before its end and the
+    gain from its end to the run's end."""
     start = int(np.argmax(lengths))
     out = {
         f"{name}_fraction": float(lengths[start]),
         f"{name}_start_fraction": float(curve.progress[start]),
         f"{name}_start_step": int(curve.x[start]),
     }
-    escape = _relative_gain(curve, curve.smooth[ends[start]], curve.smooth[-1])
-    return out if escape is None else {**out, f"{name}_escape": escape}
+    gains = {
+        f"{name}_prior_gain": _relative_gain(curve, curve.smooth[0], curve.smooth[ends[start]]),
+        f"{name}_escape": _relative_gain(curve, curve.smooth[ends[start]], curve.smooth[-1]),
+    }
+    return {**out, **{k: v for k, v in gains.items() if v is not None}}
 
 
 def _relative_gain(curve: Curve, before: float, after: float) -> float | None:
