@@ -100,6 +100,11 @@ def test_each_common_spelling_gets_its_role(tag, role):
     assert roles_of([tag]).get(role, [[None]])[0][0] == tag
 
 
+@pytest.mark.parametrize("episode", ["episode reward", "total_reward", "ep_reward"])
+def test_an_episode_s_return_is_the_reward_not_the_environment_s_per_step_reward(episode):
+    assert roles_of(["reward", episode, "train_loss"])["reward"] == [(episode, "unknown")]
+
+
 @pytest.mark.parametrize("tag", ["rewards/chosen", "rewards/margins", "rewards/accuracies", "logps/rejected", "return", "portfolio/return"])
 def test_dpo_implicit_rewards_and_financial_returns_are_not_a_return(tag):
     assert "reward" not in roles_of([tag, "loss"])
