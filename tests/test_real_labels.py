@@ -36,7 +36,7 @@ def test_every_label_is_a_known_cause_with_a_confidence_and_a_reading(name):
         assert label["confidence"] in ("clear", "likely", "unsure") and label["reading"], key
 
 
-WAVE_PREFIXES = "rstuvxyzqponmlkihgfe"  # a run's key starts with the letter of the wave it was collected in
+WAVE_PREFIXES = "rstuvxyzqponmlkihgfed"  # a run's key starts with the letter of the wave it was collected in
 
 
 def test_every_real_run_names_the_repository_commit_and_path_it_was_copied_from():
