@@ -13,7 +13,6 @@ condition that ends UNKNOWN means "not applicable": the facts it needs were not 
 from __future__ import annotations
 
 import ast
-import functools
 import math
 import operator
 from collections.abc import Callable, Mapping
@@ -91,6 +90,9 @@ class Expression:
     source: str
     tree: ast.Expression
     names: frozenset = field(default_factory=frozenset)
+    texts: dict = field(default_factory=dict, repr=False, compare=False)
+    """Each name node's dotted fact name and each compared operand's text, worked out once at parse
+    time: evaluation runs once per rule and run, and would otherwise rebuild them every time."""
 
     def evaluate(self, lookup: Callable[[str], Any], trace: list | None = None, exhaustive: bool = False) -> Any:
         """The value, with names resolved by ``lookup`` (which returns UNKNOWN for absent facts).
@@ -98,7 +100,7 @@ class Expression:
         ``exhaustive`` evaluates every operand of ``and``/``or`` (same result) so that ``trace``
         holds every comparison, not only those before the first decisive one.
         """
-        return _Evaluator(self.source, lookup, trace, exhaustive).visit(self.tree.body)
+        return _Evaluator(self.texts, lookup, trace, exhaustive).visit(self.tree.body)
 
 
 def parse(source: str) -> Expression:
@@ -113,10 +115,21 @@ def parse(source: str) -> Expression:
         raise ExpressionError(f"syntax error: {exc.msg} (column {exc.offset})") from None
     names: set[str] = set()
     _validate(tree.body, names, depth=0)
-    return Expression(source.strip(), tree, frozenset(names))
+    return Expression(source.strip(), tree, frozenset(names), _texts(tree))
 
 
-@functools.cache  # nodes of parsed rules are few and long-lived; evaluation asks again per run
+def _texts(tree: ast.Expression) -> dict:
+    """The dotted name of every name node and the source text of every compared operand."""
+    texts = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            texts[node] = dotted_name(node)
+        if isinstance(node, ast.Compare):
+            for operand in (node.left, *node.comparators):
+                texts.setdefault(operand, ast.unparse(operand))
+    return texts
+
+
 def dotted_name(node: ast.AST) -> str | None:
     """``a.b.c`` for a chain of attribute accesses on a plain name, else None."""
     parts = []
@@ -174,8 +187,8 @@ def _validate_call(node: ast.Call, names: set, depth: int) -> None:
 
 
 class _Evaluator:
-    def __init__(self, source: str, lookup: Callable[[str], Any], trace: list | None, exhaustive: bool = False) -> None:
-        self.source, self.lookup, self.trace, self.exhaustive = source, lookup, trace, exhaustive
+    def __init__(self, texts: dict, lookup: Callable[[str], Any], trace: list | None, exhaustive: bool = False) -> None:
+        self.texts, self.lookup, self.trace, self.exhaustive = texts, lookup, trace, exhaustive
 
     def visit(self, node: ast.AST) -> Any:
         return getattr(self, f"_{type(node).__name__}")(node)
@@ -184,7 +197,7 @@ class _Evaluator:
         return node.value
 
     def _Name(self, node: ast.AST) -> Any:
-        return self.lookup(dotted_name(node))
+        return self.lookup(self.texts[node])
 
     _Attribute = _Name
 
@@ -232,7 +245,7 @@ class _Evaluator:
             right = self.visit(right_node)
             result = _compare(op, left, right)
             if self.trace is not None:
-                text = f"{_source(left_node)} {_SYMBOLS[type(op)]} {_source(right_node)}"
+                text = f"{self.texts[left_node]} {_SYMBOLS[type(op)]} {self.texts[right_node]}"
                 self.trace.append(Comparison(text, left, _SYMBOLS[type(op)], right, result))
             if result is UNKNOWN:
                 outcome = UNKNOWN
@@ -244,17 +257,11 @@ class _Evaluator:
     def _Call(self, node: ast.Call) -> Any:
         func = node.func.id
         if func == "exists":
-            return self.lookup(dotted_name(node.args[0])) is not UNKNOWN
+            return self.lookup(self.texts[node.args[0]]) is not UNKNOWN
         args = [self.visit(a) for a in node.args]
         if not all(is_number(a) for a in args):
             return UNKNOWN
         return FUNCTIONS[func](*args)
-
-
-@functools.cache
-def _source(node: ast.AST) -> str:
-    """The text of a parsed operand, as the trace shows it."""
-    return ast.unparse(node)
 
 
 def _truth(value: Any) -> Any:
