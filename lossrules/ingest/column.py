@@ -40,15 +40,20 @@ def claim(folder: Folder) -> list[Claim]:
 
 def _starts_as_columns(folder: Folder, rel: str) -> bool:
     """True when the file's first lines hold numbers only, as many on each line (header-less columns)."""
-    lines = csv.peek_lines(folder.tree, rel)[1][:_PEEK_LINES]
-    widths = {len(fields) if all(map(_number, fields)) else 0 for fields in _fields(lines, _delimiter(lines))}
+    sep, lines = csv.peek_lines(folder.tree, rel)
+    lines = lines[:_PEEK_LINES]
+    widths = {len(fields) if all(map(_number, fields)) else 0 for fields in _fields(lines, _separator(sep, lines))}
     return bool(widths) and 0 not in widths and len(widths) == 1
 
 
-def _delimiter(lines: list[str]) -> str | None:
-    """The first line's comma, tab or semicolon; None for numbers apart by spaces (numpy.savetxt's default)."""
-    first = next((line for line in lines if line.strip()), "")
-    return next((sep for sep in csv.DELIMITERS if sep in first), None)
+def _separator(sep: str, lines: list[str]) -> str | None:
+    """The delimiter :func:`.csv.split_header` picked, when the first line holds it; None for
+    numbers apart by spaces (numpy.savetxt's default)."""
+    return sep if sep in _first(lines) else None
+
+
+def _first(lines: list[str]) -> str:
+    return next((line for line in lines if line.strip()), "")
 
 
 def _fields(lines: list[str], sep: str | None) -> list[list[str]]:
@@ -97,17 +102,18 @@ def _table(data: bytes, encoding: str, rel: str) -> np.ndarray:
 
     import pandas as pd
 
-    sep = _delimiter(data[:_PEEK_BYTES].decode(encoding, errors="replace").splitlines())
+    head = data[:_PEEK_BYTES].decode(encoding, errors="replace").splitlines()
+    sep = _separator(csv.split_header(data, encoding)[0], head)
+    width = len(_fields([_first(head)], sep)[0]) if _first(head) else 0
     try:
         table = pd.read_csv(io.BytesIO(data), encoding=encoding, header=None, sep=sep or r"\s+", skip_blank_lines=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
-        table = pd.DataFrame({0: ["?"]})
-    if not len(table):
+        table = None  # a row with more numbers than the first: found below
+    if not width:
         raise InputError(f"{rel}: empty")
-    numeric = all(pd.api.types.is_float_dtype(t) or pd.api.types.is_integer_dtype(t) for t in table.dtypes)
-    short_row = sep is not None and data.count(sep.encode()) != (table.shape[1] - 1) * len(table)  # read as NaN
+    numeric = table is not None and table.shape[1] == width and all(pd.api.types.is_float_dtype(t) or pd.api.types.is_integer_dtype(t) for t in table.dtypes)
+    short_row = numeric and sep is not None and data.count(sep.encode()) != (width - 1) * len(table)  # read as NaN
     if not numeric or short_row:
-        width = table.shape[1]
         lines = data.decode(encoding, errors="replace").splitlines()
         bad = next((i for i, line in enumerate(lines, 1) if not _is_row(line, sep, width)), 1)
         what = "a number, in a column" if width == 1 else f"{width} numbers, in {width} columns"

@@ -52,3 +52,9 @@ def test_a_short_row_among_columns_is_reported_with_its_line(tmp_path):
     (tmp_path / "train_log.csv").write_text("".join(f"{x},{x / 2}\n" for x in range(30)) + "3.0\n")
     (run,) = lossrules.load(tmp_path)
     assert not run.ok and "line 31 is not 2 numbers, in 2 columns" in run.error
+
+
+def test_a_long_row_among_columns_is_reported_with_its_line(tmp_path):
+    (tmp_path / "train_log.csv").write_text("".join(f"{x},{x / 2}\n" for x in range(30)) + "5,6,7\n")
+    (run,) = lossrules.load(tmp_path)
+    assert not run.ok and "line 31 is not 2 numbers, in 2 columns" in run.error
