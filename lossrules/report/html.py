@@ -90,9 +90,13 @@ def _table(ordered: Sequence[Diagnosis]) -> str:
     return "\n".join(rows)
 
 
-def _loss_series(d: Diagnosis) -> list[Series]:
-    styles = {"train_loss": ("training loss", "#1f77b4"), "val_loss": ("validation loss", "#ff7f0e")}
+def _role_series(d: Diagnosis, styles: dict[str, tuple[str, str]]) -> list[Series]:
+    """A plotted series for each role in ``styles`` (role: (label, colour)) the run logged."""
     return [Series(label, np.asarray(d.curves[r][0]), np.asarray(d.curves[r][1], float), color) for r, (label, color) in styles.items() if r in d.curves]
+
+
+def _loss_series(d: Diagnosis) -> list[Series]:
+    return _role_series(d, {"train_loss": ("training loss", "#1f77b4"), "val_loss": ("validation loss", "#ff7f0e")})
 
 
 def _thumbnail(d: Diagnosis) -> str:
@@ -129,15 +133,14 @@ def _charts(d: Diagnosis) -> str:
         charts.append(chart(losses, markers=_markers(d), title="loss"))
     elif "train_loss.first_nonfinite_step" in d.facts:
         charts.append(f"<p>The training loss is NaN or infinite from step {d.facts['train_loss.first_nonfinite_step']:,}: nothing to plot.</p>")
-    accs = [Series(label, np.asarray(d.curves[r][0]), np.asarray(d.curves[r][1], float)) for r, label in (("train_acc", "training accuracy"), ("val_acc", "validation accuracy")) if r in d.curves]
-    if accs:
-        charts.append(chart(accs, width=420, height=200, log_y=False, title="accuracy"))
-    if "reward" in d.curves:
-        charts.append(chart([Series("reward", np.asarray(d.curves["reward"][0]), np.asarray(d.curves["reward"][1], float))], width=420, height=200, log_y=False, title="reward"))
+    for title, styles in (("accuracy", {"train_acc": ("training accuracy", ""), "val_acc": ("validation accuracy", "")}), ("reward", {"reward": ("reward", "")})):
+        series = _role_series(d, styles)
+        if series:
+            charts.append(chart(series, width=420, height=200, log_y=False, title=title))
     for role, label in (("grad_norm", "gradient norm"), ("lr", "learning rate")):
         if role in d.curves:
             marks = [Marker(s, "", "#d62728") for s in (d.facts.get("grad_norm.spike_steps") or [])[:20]] if role == "grad_norm" else []
-            charts.append(chart([Series(label, np.asarray(d.curves[role][0]), np.asarray(d.curves[role][1], float), "#2ca02c")], width=420, height=200, title=label, markers=marks))
+            charts.append(chart(_role_series(d, {role: (label, "#2ca02c")}), width=420, height=200, title=label, markers=marks))
     return '<div class="charts">' + "".join(charts) + "</div>" if charts else ""
 
 
